@@ -1,0 +1,3 @@
+from phasetui.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The command line: one click group whose verbs load their module only when called.
+
+Each verb lives in its own module under ``phasetui.cli`` so that ``phasetui lint`` never
+pays for Textual, psycopg or sqlglot, and ``--help`` stays instant. A module exports a click
+command (or group) under the attribute named here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from phasetui.errors import UserError
+
+# verb -> (module, attribute, one-line help shown by `phasetui --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("phasetui.cli.demo_cmd", "demo", "Embedded PostgreSQL + sample data + the TUI."),
+    "check": ("phasetui.cli.run_cmds", "check", "Validate runbooks."),
+    "run": ("phasetui.cli.run_cmds", "run", "Open the TUI on a new or open run."),
+    "runs": ("phasetui.cli.run_cmds", "runs", "List the runs in an audit repo."),
+    "tick": ("phasetui.cli.run_cmds", "tick", "Tick (or untick) a checklist item."),
+    "note": ("phasetui.cli.run_cmds", "note", "Add a note to a run."),
+    "lint": ("phasetui.cli.lint_cmds", "lint", "Lint migration SQL for lock risks."),
+    "rehearse": ("phasetui.cli.rehearse_cmds", "rehearse", "Run a migration in a rolled-back txn."),
+    "apply": ("phasetui.cli.rehearse_cmds", "apply", "Apply migration SQL safely."),
+    "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
+    "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr, short = spec
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return click.Command(cmd_name, help=f"{short} (not built yet)", hidden=True)
+        return getattr(module, attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            from phasetui.db.environments import redact
+
+            click.echo(f"phasetui: {redact(exc.message)}", err=True)
+            if exc.hint:
+                click.echo(f"  fix: {redact(exc.hint)}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="phasetui")
+def main() -> None:
+    """phasetui: phased online migrations of big PostgreSQL tables, with a git audit trail."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

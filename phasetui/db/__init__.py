@@ -1,0 +1,1 @@
+"""Environments, connections and safe execution against target databases."""

@@ -1,0 +1,63 @@
+"""Turns the CLI's ``--env NAME`` / ``--dsn DSN`` into a connection string.
+
+Environments come from a runbook (when one is given) and from ``phasetui.toml``; a name
+found in neither is tried as a libpq service name, so ``--env staging`` works for a team
+that already keeps ``[staging]`` in ``pg_service.conf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from phasetui.db.environments import Environment, resolve_dsn
+from phasetui.errors import UserError
+
+
+@dataclass(frozen=True)
+class Target:
+    dsn: str
+    environment: Environment | None
+
+    @property
+    def label(self) -> str:
+        from phasetui.db.environments import describe_dsn
+
+        if self.environment:
+            return self.environment.name
+        return describe_dsn(self.dsn)
+
+
+def config_environments() -> dict[str, Environment]:
+    from phasetui.config import load_config
+
+    cfg = load_config()
+    out: dict[str, Environment] = {}
+    for name, spec in cfg.section("environments").items():
+        if isinstance(spec, dict):
+            out[name] = Environment(
+                name=name,
+                service=spec.get("service"),
+                dsn_env=spec.get("dsn_env"),
+                production=bool(spec.get("production", False)),
+                rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
+                read_only=bool(spec.get("read_only", False)),
+            )
+    return out
+
+
+def resolve_target(
+    env: str | None = None,
+    dsn: str | None = None,
+    environments: Mapping[str, Environment] | None = None,
+) -> Target:
+    """Exactly one of ``env`` and ``dsn``; raises UserError otherwise."""
+    if bool(env) == bool(dsn):
+        raise UserError("give exactly one of --env NAME and --dsn DSN")
+    if dsn:
+        return Target(dsn, None)
+    assert env is not None
+    known = dict(config_environments())
+    known.update(environments or {})
+    found = known.get(env) or Environment(name=env, service=env)
+    return Target(resolve_dsn(found), found)

