@@ -1,0 +1,57 @@
+"""Journal events: one JSON object per line in ``runs/<run-id>/journal.jsonl``.
+
+The journal is append-only and is the single source of truth of a run: ``checklist.md`` and
+``notes.md`` are re-rendered from it, so a reviewer with only the repo sees everything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from phasetui.db.environments import redact
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    time: str
+    who: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_line(self) -> str:
+        data = {
+            "seq": self.seq,
+            "time": self.time,
+            "who": self.who,
+            "kind": self.kind,
+            "payload": self.payload,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=False)
+
+    @classmethod
+    def from_line(cls, line: str) -> Event:
+        d = json.loads(line)
+        return cls(d["seq"], d["time"], d["who"], d["kind"], d.get("payload") or {})
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.time)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def scrub(value: Any) -> Any:
+    """Masks passwords in every string of a payload: nothing credential-bearing is committed."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value

@@ -1,0 +1,131 @@
+"""The state of a run, folded from its journal: who ticked what and when, and the notes.
+
+Derived, never stored: the journal is the record, and this is recomputed from it by the
+TUI, the CLI and the renderers alike, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from phasetui.audit.events import Event
+
+# Event kinds with a meaning to the run itself; other parts add their own kinds freely.
+RUN_STARTED = "run-started"
+RUN_CLOSED = "run-closed"
+TICK = "tick"
+UNTICK = "untick"
+NOTE = "note"
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    id: str
+    text: str
+    phase: str = ""
+    evidence: str | None = None
+
+
+@dataclass
+class Tick:
+    done: bool
+    who: str
+    time: str
+    note: str = ""
+
+
+@dataclass
+class Note:
+    who: str
+    time: str
+    text: str
+    item: str | None = None
+
+
+@dataclass
+class RunState:
+    run_id: str
+    runbook_id: str = ""
+    title: str = ""
+    started_by: str = ""
+    started_at: str = ""
+    closed: bool = False
+    checklist: list[ChecklistEntry] = field(default_factory=list)
+    ticks: dict[str, Tick] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def fold(cls, run_id: str, events: Iterable[Event]) -> RunState:
+        state = cls(run_id)
+        for ev in events:
+            state.apply(ev)
+        return state
+
+    def apply(self, ev: Event) -> None:
+        self.events.append(ev)
+        p: dict[str, Any] = ev.payload
+        if ev.kind == RUN_STARTED:
+            self.runbook_id = p.get("runbook_id", "")
+            self.title = p.get("title", "")
+            self.started_by, self.started_at = ev.who, ev.time
+            self.checklist = [ChecklistEntry(**item) for item in p.get("checklist", [])]
+            for item_id in p.get("preticked", []):
+                self.ticks[item_id] = Tick(True, ev.who, ev.time, "ticked in the source guide")
+        elif ev.kind in (TICK, UNTICK):
+            self.ticks[p["item"]] = Tick(ev.kind == TICK, ev.who, ev.time, p.get("note", ""))
+            if p.get("note"):
+                self.notes.append(Note(ev.who, ev.time, p["note"], p["item"]))
+        elif ev.kind == NOTE:
+            self.notes.append(Note(ev.who, ev.time, p.get("text", "")))
+        elif ev.kind == RUN_CLOSED:
+            self.closed = True
+
+    def is_done(self, item_id: str) -> bool:
+        tick = self.ticks.get(item_id)
+        return bool(tick and tick.done)
+
+    def item(self, key: str) -> ChecklistEntry | None:
+        """An item by id, or by its 1-based number as listed."""
+        for entry in self.checklist:
+            if entry.id == key:
+                return entry
+        if key.isdigit() and 1 <= int(key) <= len(self.checklist):
+            return self.checklist[int(key) - 1]
+        return None
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for e in self.checklist if self.is_done(e.id))
+
+
+def render_checklist(state: RunState) -> str:
+    lines = [f"# Checklist — {state.title or state.runbook_id}", "", f"Run `{state.run_id}`", ""]
+    lines.append(f"{state.done_count} of {len(state.checklist)} done.")
+    phase = None
+    for n, entry in enumerate(state.checklist, 1):
+        if entry.phase != phase:
+            phase = entry.phase
+            lines += ["", f"## {phase}" if phase else "## Checklist", ""]
+        tick = state.ticks.get(entry.id)
+        mark = "x" if tick and tick.done else " "
+        line = f"- [{mark}] {n}. {entry.text} (`{entry.id}`)"
+        if tick:
+            verb = "ticked" if tick.done else "unticked"
+            line += f" — {verb} by {tick.who} at {tick.time}"
+            if tick.note:
+                line += f": {tick.note}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def render_notes(state: RunState) -> str:
+    lines = [f"# Notes — {state.title or state.runbook_id}", "", f"Run `{state.run_id}`", ""]
+    if not state.notes:
+        lines.append("No notes yet.")
+    for note in state.notes:
+        about = f" (on `{note.item}`)" if note.item else ""
+        lines.append(f"- **{note.time}** {note.who}{about}: {note.text}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,115 @@
+"""Runbook and run verbs: check, run, runs, tick, note."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from phasetui.cli.options import as_option, audit_path, audit_repo_option, format_option
+
+
+@click.command()
+@click.argument("runbooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(runbooks: tuple[str, ...]) -> None:
+    """Validate RUNBOOKS (.toml or Markdown guides); print file:line: message per problem."""
+    from phasetui.runbook.errors import RunbookError
+    from phasetui.runbook.loader import load_runbook
+
+    failed = False
+    for path in runbooks:
+        try:
+            rb = load_runbook(path)
+        except RunbookError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(
+            f"{path}: ok — {rb.title} ({len(rb.phases)} phases, {len(rb.steps())} steps, "
+            f"{len(rb.checklist)} checklist items)"
+        )
+    sys.exit(1 if failed else 0)
+
+
+@click.command()
+@click.argument("runbook", type=click.Path(dir_okay=False))
+@audit_repo_option
+@click.option("--run", "run_id", default=None, help="Open this run instead of the open one.")
+@click.option("--new", is_flag=True, help="Start a new run even if one is open.")
+@as_option
+def run(
+    runbook: str, audit_repo: str | None, run_id: str | None, new: bool, as_name: str | None
+) -> None:
+    """Open the full-screen TUI on RUNBOOK: a new run, or the open run of that runbook."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.runs import open_run
+    from phasetui.runbook.loader import load_runbook
+
+    rb = load_runbook(runbook)
+    repo = AuditRepo.open(audit_path(audit_repo))
+    who = resolve_person(as_name)
+    handle = open_run(repo, rb, run_id=run_id, who=who, new=new)
+    from phasetui.tui.launch import launch
+
+    launch(rb, repo, handle.run_id, who)
+
+
+@click.command()
+@audit_repo_option
+@format_option
+def runs(audit_repo: str | None, fmt: str) -> None:
+    """List the runs recorded in the audit repo."""
+    from phasetui.audit.repo import AuditRepo
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    summaries = repo.runs()
+    if fmt == "json":
+        click.echo(json.dumps([s.to_json() for s in summaries], indent=2, ensure_ascii=False))
+        return
+    if not summaries:
+        click.echo(f"no runs in {repo.path}")
+        return
+    for s in summaries:
+        state = "closed" if s.closed else "open"
+        click.echo(
+            f"{s.run_id}  {state:6}  {s.done}/{s.total} ticked  {s.events} events  "
+            f"started by {s.started_by}  — {s.title}"
+        )
+
+
+@click.command()
+@audit_repo_option
+@click.option("--run", "run_id", required=True, help="The run id (see `phasetui runs`).")
+@click.argument("item")
+@click.option("--note", default="", help="A note kept with the tick.")
+@click.option("--undo", is_flag=True, help="Untick the item instead.")
+@as_option
+def tick(
+    audit_repo: str | None, run_id: str, item: str, note: str, undo: bool, as_name: str | None
+) -> None:
+    """Tick checklist ITEM (its id or its number) of a run; one commit in the audit repo."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    event = repo.tick(run_id, item, done=not undo, note=note, who=resolve_person(as_name))
+    verb = "unticked" if undo else "ticked"
+    click.echo(f"{verb} {event.payload['item']} in {run_id} (event {event.seq})")
+
+
+@click.command()
+@audit_repo_option
+@click.option("--run", "run_id", required=True, help="The run id (see `phasetui runs`).")
+@click.argument("text")
+@as_option
+def note(audit_repo: str | None, run_id: str, text: str, as_name: str | None) -> None:
+    """Add a note to a run; one commit in the audit repo."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    event = repo.note(run_id, text, who=resolve_person(as_name))
+    click.echo(f"noted in {run_id} (event {event.seq})")

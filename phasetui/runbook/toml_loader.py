@@ -1,0 +1,363 @@
+"""TOML runbooks: parsed with ``tomllib``, validated field by field with line numbers.
+
+Validation is strict (an unknown key is an error) because a typo in a runbook — ``lock_timout``
+— would otherwise silently fall back to a default in the middle of a change window.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from phasetui.db.environments import Environment
+from phasetui.runbook.durations import parse_duration
+from phasetui.runbook.errors import Problem, RunbookError
+from phasetui.runbook.kinds import (
+    CHECKLIST_FIELDS,
+    COMMON_FIELDS,
+    ENVIRONMENT_FIELDS,
+    FORBIDDEN_CREDENTIAL_KEYS,
+    KINDS,
+    PHASE_FIELDS,
+    ROLLBACK_FIELDS,
+    RUNBOOK_FIELDS,
+)
+from phasetui.runbook.model import (
+    PHASE_KINDS,
+    ChecklistItem,
+    Phase,
+    Rollback,
+    Runbook,
+    Step,
+)
+from phasetui.runbook.toml_lines import LineIndex, Path_
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+class _Checker:
+    def __init__(self, path: Path, source: str) -> None:
+        self.path = path
+        self.lines = LineIndex(source)
+        self.problems: list[Problem] = []
+        self.env_names: set[str] = set()
+        self.step_ids: set[str] = set()
+        self.phase_ids: set[str] = set()
+        self.refs: list[tuple[str, str, Path_, str]] = []  # (type, value, where, what)
+
+    def problem(self, where: Path_, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.line(where), message))
+
+    def check_type(self, where: Path_, name: str, kind: str, value: Any) -> bool:
+        what = f"`{name}`"
+        expected = {
+            "str": "a string",
+            "path": "a file path (string)",
+            "id": "an id of letters, digits, '.', '_' or '-'",
+            "int": "a whole number",
+            "number": "a number",
+            "bool": "true or false",
+            "duration": 'a duration such as "2s", "500ms" or "1min"',
+            "str_list": "a list of strings",
+            "str_or_list": "a string or a list of strings",
+            "scalar": "a number, string or boolean",
+            "queries": "a list of tables with `sql` and `expect`",
+            "window": 'a time window "HH:MM-HH:MM"',
+            "dump_format": 'one of "custom", "directory", "plain"',
+            "drift_check": 'one of "settings", "privileges", "both"',
+            "phase_kind": "one of " + ", ".join(f'"{k}"' for k in PHASE_KINDS),
+            "env": "the name of an environment declared under [environments]",
+            "env_list": "a list of environment names",
+            "env_pair": "a list of two environment names",
+            "step": "the id of a step in this runbook",
+            "phase": "the id of a phase in this runbook",
+            "array": "an array of tables ([[...]])",
+        }[kind]
+        ok = True
+        if kind in ("str", "path", "step", "phase", "env"):
+            ok = isinstance(value, str) and bool(value.strip())
+        elif kind == "id":
+            ok = isinstance(value, str) and bool(_ID.match(value))
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        elif kind == "number":
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        elif kind == "bool":
+            ok = isinstance(value, bool)
+        elif kind == "duration":
+            ok = parse_duration(value) is not None
+        elif kind in ("str_list", "env_list", "env_pair"):
+            ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+            ok = ok and bool(value) and (kind != "env_pair" or len(value) == 2)
+        elif kind == "str_or_list":
+            ok = (isinstance(value, str) and bool(value.strip())) or (
+                isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+            )
+        elif kind == "scalar":
+            ok = isinstance(value, str | int | float | bool)
+        elif kind == "queries":
+            ok = (
+                isinstance(value, list)
+                and bool(value)
+                and all(isinstance(q, dict) and isinstance(q.get("sql"), str) for q in value)
+            )
+            if ok:
+                for n, q in enumerate(value):
+                    extra = set(q) - {"name", "sql", "expect"}
+                    if extra:
+                        self.problem(
+                            (*where, n),
+                            f"unknown key `{sorted(extra)[0]}` in a query; "
+                            "expected `name`, `sql`, `expect`",
+                        )
+        elif kind == "window":
+            ok = isinstance(value, str) and bool(_WINDOW.match(value))
+        elif kind == "dump_format":
+            ok = value in ("custom", "directory", "plain")
+        elif kind == "drift_check":
+            ok = value in ("settings", "privileges", "both")
+        elif kind == "phase_kind":
+            ok = value in PHASE_KINDS
+        elif kind == "array":
+            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        if not ok:
+            self.problem(where, f"{what} must be {expected}, not {_show(value)}")
+            return False
+        if kind in ("env", "step", "phase"):
+            self.refs.append((kind, value, where, name))
+        elif kind in ("env_list", "env_pair"):
+            for v in value:
+                self.refs.append(("env", v, where, name))
+        return True
+
+    def check_table(
+        self,
+        where: Path_,
+        table: Any,
+        fields: dict[str, str],
+        context: str,
+        required: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        if not isinstance(table, dict):
+            self.problem(where, f"{context} must be a table, not {_show(table)}")
+            return {}
+        for key, value in table.items():
+            if key in FORBIDDEN_CREDENTIAL_KEYS:
+                self.problem(
+                    (*where, key),
+                    f"`{key}` in {context}: a runbook must never hold a DSN or password; "
+                    'name a libpq service (`service = "NAME"`) or an environment variable '
+                    '(`dsn_env = "VAR"`) instead',
+                )
+            elif key not in fields:
+                self.problem(
+                    (*where, key),
+                    f"unknown key `{key}` in {context}; expected one of: "
+                    + ", ".join(f"`{k}`" for k in fields),
+                )
+            else:
+                self.check_type((*where, key), key, fields[key], value)
+        for key in required:
+            if key not in table:
+                self.problem(where, f"{context} is missing `{key}` ({_describe(fields[key])})")
+        return table
+
+
+def _describe(kind: str) -> str:
+    return {"id": "an id", "str": "a string"}.get(kind, kind.replace("_", " "))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, bool):
+        return str(value).lower()
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def load_toml_runbook(path: Path, source: str) -> Runbook:
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_POS.search(str(exc))
+        line = int(m[1]) if m else 1
+        message = _TOML_POS.sub("", str(exc)).strip()
+        raise RunbookError([Problem(path, line, f"bad TOML: {message}")]) from None
+
+    c = _Checker(path, source)
+    top_fields = {"runbook", "environments", "phases", "checklist", "rollback"}
+    for key in data:
+        if key not in top_fields:
+            c.problem(
+                (key,),
+                f"unknown top-level key `{key}`; expected one of: "
+                + ", ".join(f"[{k}]" for k in sorted(top_fields)),
+            )
+
+    meta = c.check_table(
+        ("runbook",), data.get("runbook", {}), RUNBOOK_FIELDS, "[runbook]", required=("id", "title")
+    )
+
+    environments: dict[str, Environment] = {}
+    envs_raw = data.get("environments", {})
+    if not isinstance(envs_raw, dict):
+        c.problem(("environments",), "[environments] must be a table of named environments")
+        envs_raw = {}
+    for name, spec in envs_raw.items():
+        where = ("environments", name)
+        context = f"environment `{name}`"
+        spec = c.check_table(where, spec, ENVIRONMENT_FIELDS, context)
+        if spec and ("service" in spec) == ("dsn_env" in spec):
+            c.problem(
+                where,
+                f"{context} needs exactly one of `service` (a libpq service name) "
+                "and `dsn_env` (the name of a variable holding a DSN)",
+            )
+        environments[name] = Environment(
+            name=name,
+            service=spec.get("service"),
+            dsn_env=spec.get("dsn_env"),
+            production=bool(spec.get("production", False)),
+            rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
+            read_only=bool(spec.get("read_only", False)),
+        )
+    c.env_names = set(environments)
+
+    phases: list[Phase] = []
+    phases_raw = data.get("phases", [])
+    if not isinstance(phases_raw, list) or not all(isinstance(p, dict) for p in phases_raw):
+        c.problem(("phases",), "`phases` must be an array of tables: write [[phases]]")
+        phases_raw = []
+    if not phases_raw and "phases" not in data:
+        c.problem((), "the runbook has no phases; add at least one [[phases]] table")
+    for pn, praw in enumerate(phases_raw):
+        pwhere: Path_ = ("phases", pn)
+        c.check_table(pwhere, praw, PHASE_FIELDS, f"phase {pn + 1}", required=("id",))
+        pid = str(praw.get("id", f"phase-{pn + 1}"))
+        if pid in c.phase_ids:
+            c.problem((*pwhere, "id"), f"duplicate phase id `{pid}`")
+        c.phase_ids.add(pid)
+        kind = praw.get("kind") or (pid if pid in PHASE_KINDS else "other")
+        phase = Phase(pid, str(praw.get("title", pid)), str(kind), line=c.lines.line(pwhere))
+        steps_raw = praw.get("steps", [])
+        if not isinstance(steps_raw, list):
+            steps_raw = []
+        for sn, sraw in enumerate(steps_raw):
+            step = _load_step(c, (*pwhere, "steps", sn), sraw, pid)
+            if step:
+                phase.steps.append(step)
+        phases.append(phase)
+
+    checklist: list[ChecklistItem] = []
+    items_raw = data.get("checklist", [])
+    if not isinstance(items_raw, list) or not all(isinstance(i, dict) for i in items_raw):
+        c.problem(("checklist",), "`checklist` must be an array of tables: write [[checklist]]")
+        items_raw = []
+    seen_items: set[str] = set()
+    for n, raw in enumerate(items_raw):
+        where = ("checklist", n)
+        c.check_table(
+            where, raw, CHECKLIST_FIELDS, f"checklist item {n + 1}", required=("id", "text")
+        )
+        iid = str(raw.get("id", f"item-{n + 1}"))
+        if iid in seen_items:
+            c.problem((*where, "id"), f"duplicate checklist item id `{iid}`")
+        seen_items.add(iid)
+        checklist.append(
+            ChecklistItem(
+                iid,
+                str(raw.get("text", "")),
+                str(raw.get("phase", "")),
+                raw.get("evidence"),
+                line=c.lines.line(where),
+            )
+        )
+
+    rb = c.check_table(("rollback",), data.get("rollback", {}), ROLLBACK_FIELDS, "[rollback]")
+    rollback = Rollback(
+        description=rb.get("description", ""),
+        backup=rb.get("backup"),
+        sql=rb.get("sql", ""),
+        file=rb.get("file"),
+        steps=list(rb.get("steps", [])),
+        refresh_status=bool(rb.get("refresh_status", True)),
+    )
+
+    for kind, value, where, name in c.refs:
+        known = {"env": c.env_names, "step": c.step_ids, "phase": c.phase_ids}[kind]
+        if value not in known:
+            label = {"env": "environment", "step": "step", "phase": "phase"}[kind]
+            choices = ", ".join(sorted(known)) or "none declared"
+            c.problem(where, f"`{name}` names an unknown {label} `{value}` (known: {choices})")
+
+    if c.problems:
+        c.problems.sort(key=lambda p: p.line)
+        raise RunbookError(c.problems)
+    pg_version = meta.get("pg_version")
+    return Runbook(
+        id=str(meta["id"]),
+        title=str(meta["title"]),
+        path=path,
+        source=source,
+        format="toml",
+        description=str(meta.get("description", "")),
+        owner=str(meta.get("owner", "")),
+        pg_version=int(pg_version) if pg_version is not None else None,
+        environments=environments,
+        phases=phases,
+        checklist=checklist,
+        rollback=rollback,
+    )
+
+
+def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | None:
+    if not isinstance(raw, dict):
+        c.problem(where, "a step must be a table")
+        return None
+    sid = str(raw.get("id", ""))
+    if sid and sid in c.step_ids:
+        c.problem((*where, "id"), f"duplicate step id `{sid}`")
+    c.step_ids.add(sid)
+    kind = raw.get("kind")
+    if kind is None:
+        c.problem(where, "step is missing `kind`; expected one of: " + ", ".join(KINDS))
+        return None
+    if kind not in KINDS:
+        c.problem(
+            (*where, "kind"),
+            f"unknown step kind {_show(kind)}; expected one of: " + ", ".join(KINDS),
+        )
+        return None
+    spec = KINDS[kind]
+    fields = {**COMMON_FIELDS, **spec.fields}
+    label = f"{kind} step `{raw.get('id', '?')}`"
+    c.check_table(where, raw, fields, label, required=("id", *spec.required))
+    for group in spec.one_of:
+        present = [f for f in group if f in raw]
+        if len(present) != 1:
+            names = " or ".join(f"`{f}`" for f in group)
+            what = "both" if present else "neither"
+            c.problem(where, f"{label} needs exactly one of {names} ({what} given)")
+    if kind == "schema-diff" and ("left" in raw) != ("right" in raw):
+        c.problem(where, f"{label} needs both `left` and `right` (dump files or env names)")
+    if spec.needs_env and "env" not in raw:
+        c.problem(where, f"{label} is missing `env` (the environment it runs against)")
+    params = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
+    for key, value in spec.defaults.items():
+        params.setdefault(key, value)
+    return Step(
+        id=sid,
+        kind=kind,
+        title=str(raw.get("title", "")),
+        phase=phase_id,
+        env=raw.get("env"),
+        params=params,
+        line=c.lines.line(where),
+    )
