@@ -1,0 +1,209 @@
+"""The full-screen app: phases and steps, the checklist, notes; every action is a commit.
+
+The app only observes and commands. Reading and writing the audit repo (git) happens in
+thread workers that report back with messages, so the screen never waits on disk or git.
+Another process (a pairing partner's TUI, a headless ``phasetui tick``) may write the same
+run: a poll of the journal's size picks that up within two seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Tree
+
+from phasetui.audit.identity import Person
+from phasetui.audit.repo import JOURNAL, AuditRepo
+from phasetui.audit.run_state import RunState
+from phasetui.errors import UserError
+from phasetui.runbook.model import Runbook, Step
+from phasetui.tui.actions import bindings
+from phasetui.tui.checklist_pane import ChecklistPane
+from phasetui.tui.help_screen import HelpScreen
+from phasetui.tui.messages import RunStateChanged, TickRequested
+from phasetui.tui.notes_pane import NotesPane
+from phasetui.tui.phase_tree import PhaseTree
+from phasetui.tui.step_detail import StepDetail
+from phasetui.tui.text_dialog import TextDialog
+
+POLL_SECONDS = 2.0
+
+
+class PhaseApp(App[None]):
+    CSS_PATH = "app.tcss"
+    BINDINGS = bindings()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self, runbook: Runbook, repo: AuditRepo, run_id: str, who: Person, *, poll: bool = True
+    ) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.repo = repo
+        self.run_id = run_id
+        self.who = who
+        self.poll = poll
+        self.state: RunState | None = None
+        self._journal_size = -1
+        self.title = runbook.title
+        self.sub_title = f"run {run_id} · {who.name}"
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="▤")
+        with Horizontal(id="body"):
+            tree = PhaseTree(self.runbook, id="phases")
+            tree.border_title = "Phases"
+            yield tree
+            with Vertical(id="right"):
+                yield StepDetail(self.runbook, id="detail")
+                checklist = ChecklistPane(id="checklist")
+                checklist.border_title = "Checklist"
+                yield checklist
+                notes = NotesPane(id="notes")
+                notes.border_title = "Notes"
+                yield notes
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PhaseTree).focus()
+        self.load_state()
+
+    # -- reading ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="read")
+    def load_state(self) -> None:
+        journal = self.repo.run_dir(self.run_id) / JOURNAL
+        size = journal.stat().st_size if journal.exists() else -1
+        state = self.repo.state(self.run_id)
+        self._journal_size = size
+        self.post_message(RunStateChanged(state))
+
+    def _schedule_poll(self) -> None:
+        if self.poll:
+            self.set_timer(POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        journal = self.repo.run_dir(self.run_id) / JOURNAL
+        try:
+            size = journal.stat().st_size
+        except OSError:
+            size = -1
+        if size != self._journal_size:
+            self.load_state()
+        else:
+            self._schedule_poll()
+
+    def on_run_state_changed(self, message: RunStateChanged) -> None:
+        first = self.state is None
+        self.state = message.state
+        self.query_one(ChecklistPane).show_state(message.state)
+        self.query_one(NotesPane).show_state(message.state)
+        done, total = message.state.done_count, len(message.state.checklist)
+        self.query_one(ChecklistPane).border_title = f"Checklist {done}/{total}"
+        if first or self.poll:
+            self._schedule_poll()
+
+    # -- commands -----------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#phases")
+    def _step_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        self.query_one(StepDetail).show_step(data if isinstance(data, Step) else None)
+
+    @on(ChecklistPane.RowHighlighted, "#checklist")
+    def _item_highlighted(self, event: ChecklistPane.RowHighlighted) -> None:
+        if self.state is not None and event.row_key.value:
+            self.query_one(StepDetail).show_item(self.state, str(event.row_key.value))
+
+    def action_focus(self, widget_id: str) -> None:
+        self.query_one(f"#{widget_id}").focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_reload(self) -> None:
+        self.load_state()
+
+    def action_tick(self) -> None:
+        item = self.query_one(ChecklistPane).selected_item
+        if item is None:
+            self.notify("The checklist is empty.", severity="warning")
+            return
+        self._ask_tick(item)
+
+    def on_tick_requested(self, message: TickRequested) -> None:
+        self._ask_tick(message.item_id)
+
+    def _ask_tick(self, item_id: str) -> None:
+        if self.state is None:
+            return
+        entry = self.state.item(item_id)
+        if entry is None:
+            return
+        done = self.state.is_done(item_id)
+        verb = "Untick" if done else "Tick"
+        dialog = TextDialog(
+            f"{verb}: {entry.text}",
+            "Note (optional): what was checked, where the evidence is.",
+            allow_empty=True,
+            placeholder="e.g. backup at /backups/pre_users_preferences.dump",
+            dialog_id="tick-dialog",
+        )
+
+        def save(note: str | None) -> None:
+            if note is not None:
+                self.write_tick(item_id, not done, note)
+
+        self.push_screen(dialog, save)
+
+    def action_note(self) -> None:
+        dialog = TextDialog(
+            "Add a note",
+            "Note for the run (kept in notes.md and the journal).",
+            allow_empty=False,
+            dialog_id="note-dialog",
+        )
+
+        def save(text: str | None) -> None:
+            if text:
+                self.write_note(text)
+
+        self.push_screen(dialog, save)
+
+    # -- writing (threads: git commits must not block the screen) -----------------------
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def write_tick(self, item_id: str, done: bool, note: str) -> None:
+        try:
+            self.repo.tick(self.run_id, item_id, done=done, note=note, who=self.who)
+        except UserError as exc:
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
+        verb = "Ticked" if done else "Unticked"
+        self.call_from_thread(self.notify, f"{verb} {item_id}: committed to the audit repo.")
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def write_note(self, text: str) -> None:
+        try:
+            self.repo.note(self.run_id, text, who=self.who)
+        except UserError as exc:
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
+        self.call_from_thread(self.notify, "Note committed to the audit repo.")
+
+    def _show_error(self, exc: UserError) -> None:
+        body = Text(exc.message)
+        if exc.hint:
+            body.append(f"\nfix: {exc.hint}", style="italic")
+        self.notify(str(body), title="Not recorded", severity="error", timeout=12, markup=False)
+
+
+def audit_path_of(app: PhaseApp) -> Path:
+    return app.repo.run_dir(app.run_id)

@@ -1,0 +1,66 @@
+"""What the selected step will do: its kind, environment and fields, as plain text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from phasetui.audit.run_state import RunState
+from phasetui.runbook.kinds import KINDS
+from phasetui.runbook.model import Runbook, Step
+
+
+class StepDetail(Static):
+    def __init__(self, runbook: Runbook, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.runbook = runbook
+
+    def on_mount(self) -> None:
+        self.show_step(None)
+
+    def show_step(self, step: Step | None) -> None:
+        if step is None:
+            text = Text.assemble(
+                (self.runbook.title, "bold"),
+                "\n",
+                Text(self.runbook.description.strip() or "Select a step to see what it does."),
+            )
+            self.update(text)
+            return
+        text = Text.assemble((f"{step.kind}", "bold"), "  ", (step.label, "bold"))
+        if step.env:
+            env = self.runbook.environments.get(step.env)
+            prod = "  PRODUCTION" if env and env.production else ""
+            text.append(f"\nenv: {step.env}{prod}", style="bold red" if prod else "")
+        spec = KINDS.get(step.kind)
+        if spec:
+            text.append(f"\n{spec.summary}", style="dim italic")
+        for key, value in step.params.items():
+            shown = value if isinstance(value, str) else repr(value)
+            text.append(f"\n{key}: ", style="bold")
+            text.append(str(shown).strip())
+        self.update(text)
+
+    def show_item(self, state: RunState, item_id: str) -> None:
+        """A checklist item in full: the row in the table is cut at 80 columns."""
+        entry = state.item(item_id)
+        if entry is None:
+            return
+        tick = state.ticks.get(item_id)
+        done = bool(tick and tick.done)
+        text = Text.assemble(
+            ("[x] " if done else "[ ] ", "bold green" if done else "bold"), (entry.text, "bold")
+        )
+        if entry.evidence:
+            step = self.runbook.step(entry.evidence)
+            text.append(f"\nevidence: step {entry.evidence}", style="dim")
+            if step is not None:
+                text.append(f" ({step.kind}: {step.label})", style="dim")
+        if tick:
+            verb = "ticked" if tick.done else "unticked"
+            text.append(f"\n{verb} by {tick.who} at {tick.time}")
+            if tick.note:
+                text.append(f"\nnote: {tick.note}")
+        else:
+            text.append("\nnot ticked yet — press t or enter to tick it", style="dim")
+        self.update(text)
