@@ -1,0 +1,180 @@
+"""``CREATE TABLE`` from a dump: sqlglot parses it, its tokens give back the exact text.
+
+sqlglot (postgres dialect) is the parser of record: it rejects a malformed statement and names
+the columns. Attribute values (type, default, generation expression, CHECK text) are then cut
+from the statement's own text with the token offsets, because pg_dump wrote them with the
+server's deparser (``format_type``, ``pg_get_expr``, ``pg_get_constraintdef``) and the catalog
+reader reads the very same text: exact equality, no normalisation guesswork.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from phasetui.schema.text import squash
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+@lru_cache(maxsize=1)
+def _dialect():
+    from sqlglot.dialects.postgres import Postgres
+
+    return Postgres()
+
+
+def sqlglot_parse(stmt: str):
+    """(tree, tokens) for one statement; raises sqlglot's ParseError/TokenError."""
+    dialect = _dialect()
+    tokens = dialect.tokenize(stmt)
+    tree = dialect.parser().parse(list(tokens), stmt)[0]
+    return tree, tokens
+
+
+@dataclass
+class ColumnText:
+    name: str
+    type: str
+    collation: str | None = None
+    default: str | None = None
+    generated: str | None = None
+    generated_kind: str | None = None
+    identity: str | None = None
+    not_null: bool = False
+
+
+@dataclass
+class TableText:
+    schema: str
+    name: str
+    columns: list[ColumnText] = field(default_factory=list)
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+    tail: str = ""  # text after the column list: PARTITION BY, INHERITS, WITH …
+    unlogged: bool = False
+
+
+_STOP = {
+    "COLLATE",
+    "DEFAULT",
+    "GENERATED",
+    "CONSTRAINT",
+    "NOT",
+    "NULL",
+    "CHECK",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+}
+
+
+def _is_word(tok, word: str) -> bool:
+    from sqlglot.tokens import TokenType
+
+    return tok.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) and (
+        tok.text.upper() == word
+    )
+
+
+def parse_create_table(stmt: str) -> TableText:
+    from sqlglot import exp
+    from sqlglot.tokens import TokenType
+
+    tree, tokens = sqlglot_parse(stmt)
+    if not isinstance(tree, exp.Create) or not isinstance(tree.this, exp.Schema):
+        raise ValueError("not a CREATE TABLE with a column list")
+    table = tree.this.this
+    defs = tree.this.expressions
+    # the items of the top-level parenthesised list, as token runs
+    start = next(i for i, t in enumerate(tokens) if t.token_type == TokenType.L_PAREN)
+    items: list[list] = [[]]
+    depth = 0
+    end = start
+    for i in range(start, len(tokens)):
+        tok = tokens[i]
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+            if depth == 1:
+                continue
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                end = i
+                break
+        elif tok.token_type == TokenType.COMMA and depth == 1:
+            items.append([])
+            continue
+        items[-1].append(tok)
+    items = [it for it in items if it]
+    if len(items) != len(defs):
+        raise ValueError("column list does not match the parse tree")
+    out = TableText(
+        schema=table.args["db"].name if table.args.get("db") else "public",
+        name=table.name,
+        tail=stmt[tokens[end].end + 1 :].strip() if end + 1 <= len(tokens) else "",
+        unlogged=any(_is_word(t, "UNLOGGED") for t in tokens[:start]),
+    )
+    for node, toks in zip(defs, items, strict=True):
+        if isinstance(node, exp.ColumnDef):
+            out.columns.append(_column(stmt, node.name, toks))
+        elif isinstance(node, exp.Constraint) or _is_word(toks[0], "CONSTRAINT"):
+            name = node.name if isinstance(node, exp.Constraint) else toks[1].text
+            body = stmt[toks[2].start : toks[-1].end + 1]
+            out.checks.append((name, squash(body)))
+        else:
+            raise ValueError(f"unexpected item in a table definition: {node.sql()[:60]}")
+    return out
+
+
+def _span(stmt: str, toks: list) -> str:
+    return squash(stmt[toks[0].start : toks[-1].end + 1]) if toks else ""
+
+
+def _column(stmt: str, name: str, toks: list) -> ColumnText:
+    from sqlglot.tokens import TokenType
+
+    rest = toks[1:]
+    col = ColumnText(name=name, type="")
+    # pg_dump ends a column with [CONSTRAINT name] NOT NULL
+    if len(rest) >= 2 and _is_word(rest[-2], "NOT") and _is_word(rest[-1], "NULL"):
+        col.not_null = True
+        rest = rest[:-2]
+        if len(rest) >= 2 and _is_word(rest[-2], "CONSTRAINT"):
+            rest = rest[:-2]
+    depth = 0
+    cut = len(rest)
+    for i, tok in enumerate(rest):
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif (
+            depth == 0
+            and i > 0
+            and any(_is_word(tok, w) for w in ("COLLATE", "DEFAULT", "GENERATED"))
+        ):
+            cut = i
+            break
+    col.type = _span(stmt, rest[:cut])
+    rest = rest[cut:]
+    if rest and _is_word(rest[0], "COLLATE"):
+        j = 2
+        while j < len(rest) and rest[j].token_type == TokenType.DOT:
+            j += 2
+        col.collation = _span(stmt, rest[1:j])
+        rest = rest[j:]
+    if rest and _is_word(rest[0], "DEFAULT"):
+        col.default = _span(stmt, rest[1:])
+    elif rest and _is_word(rest[0], "GENERATED"):
+        text = _span(stmt, rest)
+        upper = text.upper()
+        if "IDENTITY" in upper:
+            col.identity = "ALWAYS" if "ALWAYS" in upper.split("AS")[0] else "BY DEFAULT"
+        else:
+            inner = text[text.index("(") + 1 : text.rindex(")")]
+            col.generated = squash(inner)
+            col.generated_kind = "VIRTUAL" if upper.endswith("VIRTUAL") else "STORED"
+    elif rest:
+        raise ValueError(f"column {name}: cannot read {_span(stmt, rest)[:60]!r}")
+    return col

@@ -1,0 +1,67 @@
+"""Identifier quoting and splitting, the way pg_dump and ``quote_ident`` write names.
+
+Both model sources must name objects the same way, so names are kept unquoted internally and
+shown through :func:`quote_ident`, which follows PostgreSQL's rule: quote unless the name is
+lower-case letters, digits, ``_`` and ``$`` and is not a reserved (non-unreserved) keyword.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> frozenset[str]:
+    from pglast import keywords
+
+    return frozenset(
+        keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS
+    )
+
+
+def quote_ident(name: str) -> str:
+    if _SIMPLE.match(name) and name not in _keywords():
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualify(*parts: str) -> str:
+    """``qualify("app", "Mixed Case")`` → ``app."Mixed Case"``."""
+    return ".".join(quote_ident(p) for p in parts)
+
+
+_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^".\s(]+))\s*')
+
+
+def split_qualified(text: str) -> list[str]:
+    """Unquoted parts of a dotted name as written in SQL: ``app."Mixed Case"`` → 2 parts.
+
+    Unquoted parts fold to lower case, as PostgreSQL folds them.
+    """
+    parts: list[str] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _PART.match(text, pos)
+        if not m:
+            raise ValueError(f"not a qualified name: {text!r}")
+        parts.append(m[1].replace('""', '"') if m[1] is not None else m[2].lower())
+        pos = m.end()
+        if pos < len(text):
+            if text[pos] != ".":
+                raise ValueError(f"not a qualified name: {text!r}")
+            pos += 1
+    return parts
+
+
+def normalise_name(text: str) -> str:
+    """A dotted name re-quoted canonically (``"app".orders`` → ``app.orders``)."""
+    return qualify(*split_qualified(text))
+
+
+# One identifier (quoted or bare) and a possibly qualified name, for statement regexes.
+IDENT = r'(?:"(?:[^"]|"")*"|[^\s."(),;]+)'
+QNAME = rf"{IDENT}(?:\.{IDENT})*"

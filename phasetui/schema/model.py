@@ -1,0 +1,95 @@
+"""The SchemaModel: one flat set of named objects, built from a dump or from a catalog.
+
+Objects are keyed by ``(kind, name)`` where ``name`` is the qualified name as PostgreSQL would
+print it (``app.orders``, ``app.orders.note`` for a column, ``app.add(a integer)`` for a
+function). Each holds a dict of comparable attributes with plain values (str, bool, int,
+None, tuples), so the diff, the renderers and JSON need no per-kind code. ``None`` and a
+missing attribute mean the same thing: the PostgreSQL default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# The kinds in the order a reader expects them (containers before contents).
+KINDS: tuple[str, ...] = (
+    "schema",
+    "extension",
+    "type",
+    "domain",
+    "sequence",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "view",
+    "materialized view",
+    "function",
+    "procedure",
+    "trigger",
+    "policy",
+    "other",
+)
+
+# Facets a source may lack (pg_dump --no-owner / --no-privileges): not compared then.
+FACET_ATTRS: dict[str, tuple[str, ...]] = {"owners": ("owner",), "grants": ("acl",)}
+
+
+@dataclass
+class SchemaObject:
+    kind: str
+    name: str
+    parent: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # first line in the dump it came from; never compared
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+    def get(self, attr: str) -> Any:
+        return self.attrs.get(attr)
+
+
+@dataclass
+class SchemaModel:
+    """All objects of one database (or one dump of it)."""
+
+    source: str
+    objects: dict[tuple[str, str], SchemaObject] = field(default_factory=dict)
+    facets: set[str] = field(default_factory=lambda: {"owners", "grants"})
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, obj: SchemaObject) -> SchemaObject:
+        existing = self.objects.get(obj.key)
+        if existing is not None:
+            existing.attrs.update({k: v for k, v in obj.attrs.items() if v is not None})
+            return existing
+        self.objects[obj.key] = obj
+        return obj
+
+    def find(self, kind: str, name: str) -> SchemaObject | None:
+        return self.objects.get((kind, name))
+
+    def __iter__(self) -> Iterator[SchemaObject]:
+        return iter(self.objects.values())
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def children(self, parent: str) -> list[SchemaObject]:
+        return [o for o in self.objects.values() if o.parent == parent]
+
+    def comparable(self, obj: SchemaObject, facets: set[str] | None = None) -> dict[str, Any]:
+        """The attributes of ``obj`` that count, given the facets both sides carry."""
+        facets = self.facets if facets is None else facets
+        skip = {a for f, attrs in FACET_ATTRS.items() if f not in facets for a in attrs}
+        return {k: v for k, v in obj.attrs.items() if v is not None and k not in skip}
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for obj in self.objects.values():
+            out[obj.kind] = out.get(obj.kind, 0) + 1
+        return out
