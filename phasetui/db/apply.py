@@ -19,6 +19,7 @@ from typing import Any
 
 from phasetui.db.environments import Environment
 from phasetui.db.evidence import dumps, fmt_seconds, md_cell, md_code_block
+from phasetui.db.rehearse import pg_version_label
 from phasetui.db.session import Attempt, ExecSettings, Session, error_text, set_timeouts
 from phasetui.db.statements import Batch, plan_batches, split_statements
 from phasetui.errors import BadInput, UserError
@@ -198,7 +199,8 @@ class ApplyResult:
         lines = [
             f"# Apply of `{md_cell(self.source)}`: {verdict}",
             "",
-            f"- target: {md_cell(self.target)} (PostgreSQL {self.server_version})",
+            f"- target: {md_cell(self.target)} "
+            f"(PostgreSQL {pg_version_label(self.server_version)})",
             f"- run: {self.started_at} → {self.finished_at}",
             f"- lock_timeout {fmt_seconds(s.get('lock_timeout'))}, statement_timeout "
             f"{fmt_seconds(s.get('statement_timeout'))}, up to {s.get('retries')} retries",

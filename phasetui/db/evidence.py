@@ -31,6 +31,10 @@ def dumps(data: dict[str, Any]) -> str:
 def fmt_seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if value == 0:
+        return "0 (none)"
     if value < 1:
         return f"{value * 1000:.0f} ms"
+    if value >= 60 and value % 60 == 0:
+        return f"{value / 60:.0f} min"
     return f"{value:.2f} s"

@@ -139,6 +139,33 @@ class StatementRehearsal:
     def strongest_lock(self) -> str | None:
         return strongest([lk.mode for lk in self.locks if lk.interesting])
 
+    def lock_summary(self) -> list[str]:
+        """The strongest lock per table this statement took, then those it found held by
+        earlier statements; index and catalog locks stay in the JSON only."""
+        out: list[str] = []
+        for held, locks in ((False, self.locks), (True, self.already_held)):
+            best: dict[str, str] = {}
+            for lk in locks:
+                if not lk.interesting or lk.relkind in ("index", "partitioned index"):
+                    continue
+                cur = best.get(lk.relation or "")
+                best[lk.relation or ""] = strongest([lk.mode] + ([cur] if cur else [])) or lk.mode
+            for rel, mode in sorted(best.items()):
+                if held:
+                    since = min(
+                        (
+                            lk.held_since or 0
+                            for lk in locks
+                            if lk.relation == rel and lk.mode == mode
+                        ),
+                        default=0,
+                    )
+                    origin = f" since #{since}" if since else ""
+                    out.append(f"({mode} on {rel} already held{origin})")
+                else:
+                    out.append(f"{mode} on {rel}")
+        return out
+
     @property
     def rewritten(self) -> bool:
         return any(r.relkind in ("table", "materialized view") for r in self.rewrites)
@@ -209,7 +236,8 @@ class RehearsalResult:
         lines = [
             f"# Lock rehearsal of `{md_cell(self.source)}`: {verdict}",
             "",
-            f"- target: {md_cell(self.target)} (PostgreSQL {self.server_version})",
+            f"- target: {md_cell(self.target)} "
+            f"(PostgreSQL {pg_version_label(self.server_version)})",
             f"- run: {self.started_at} → {self.finished_at}",
             "- everything ran in one transaction that was **rolled back**; nothing was committed",
             f"- lock_timeout {fmt_seconds(self.settings.get('lock_timeout'))}, "
@@ -219,14 +247,16 @@ class RehearsalResult:
             "|---|---|---|---|---|---|---|---|",
         ]
         for s in self.statements:
-            locks = ", ".join(f"{lk.mode} on {lk.relation}" for lk in s.locks if lk.interesting)
+            locks = ", ".join(s.lock_summary())
             if not locks and s.documented_lock:
                 locks = f"(documented) {s.documented_lock}"
             blocks = blocks_summary(s.strongest_lock) if s.strongest_lock else ""
             rewrite = ", ".join(r.relation for r in s.rewrites if r.relkind != "index")
+            if s.status == "rehearsed":
+                rewrite = rewrite or "no"
             lines.append(
                 f"| {s.index} | {s.line} | `{md_cell(_short(s.sql))}` | {s.status} "
-                f"| {md_cell(locks)} | {md_cell(blocks)} | {md_cell(rewrite or 'no')} "
+                f"| {md_cell(locks)} | {md_cell(blocks)} | {md_cell(rewrite)} "
                 f"| {fmt_seconds(s.duration_s)} |"
             )
         notes = [s for s in self.statements if s.reason]
@@ -240,6 +270,13 @@ class RehearsalResult:
         for s in self.statements:
             lines += [f"{s.index}. line {s.line}", "", md_code_block(s.sql), ""]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def pg_version_label(version: int) -> str:
+    """``180004`` → ``18.4`` (``90624`` → ``9.6.24``)."""
+    if version >= 100000:
+        return f"{version // 10000}.{version % 10000}"
+    return f"{version // 10000}.{version // 100 % 100}.{version % 100}"
 
 
 def _short(sql: str) -> str:

@@ -1,0 +1,327 @@
+"""``phasetui rehearse`` and ``phasetui apply``: the lock rehearsal and the safe apply.
+
+Thin: options → :mod:`phasetui.db.rehearse` / :mod:`phasetui.db.apply` → text, JSON or
+Markdown. psycopg and rich load only when a verb runs, never for ``--help``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown is the evidence the audit run keeps.",
+)
+_ENV = click.option("--env", "env", default=None, metavar="NAME", help="A named environment.")
+_DSN = click.option(
+    "--dsn", "dsn", default=None, metavar="DSN", help="A connection string (no password in it)."
+)
+_LOCK = click.option(
+    "--lock-timeout", default="2s", show_default=True, help="Give up a lock wait after this."
+)
+
+
+def _settings(**kw: Any):
+    from phasetui.db.session import ExecSettings, parse_duration
+
+    values: dict[str, Any] = {}
+    for key, value in kw.items():
+        if value is None:
+            continue
+        if key in ("lock_timeout", "statement_timeout", "concurrent_statement_timeout"):
+            values[key] = parse_duration(value, what="--" + key.replace("_", "-"))
+        elif key == "backoff_base":
+            values[key] = parse_duration(value, what="--backoff")
+        else:
+            values[key] = value
+    return ExecSettings(**values)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _print_text(renderable: Any) -> None:
+    _console().print(renderable)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_ENV
+@_DSN
+@_LOCK
+@click.option(
+    "--statement-timeout",
+    default="10min",
+    show_default=True,
+    help="Cancel a statement running longer (0: none).",
+)
+@click.option(
+    "--no-stand-ins",
+    is_flag=True,
+    help="Do not run a non-concurrent twin of CONCURRENTLY statements in the rehearsal.",
+)
+@_FORMAT
+def rehearse(
+    file: str,
+    env: str | None,
+    dsn: str | None,
+    lock_timeout: str,
+    statement_timeout: str,
+    no_stand_ins: bool,
+    fmt: str,
+) -> None:
+    """Run FILE on a real database in one transaction that is always rolled back, and report
+    per statement the locks taken, what they block, the time and any table rewrite.
+
+    Exit 0 when every statement ran, 1 when one failed (the migration would fail too),
+    2 for unreadable input.
+    """
+    from phasetui.db.rehearse import rehearse_file
+    from phasetui.db.targets import resolve_target
+
+    target = resolve_target(env=env, dsn=dsn)
+    settings = _settings(lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=2)
+    result = rehearse_file(
+        file,
+        dsn=target.dsn,
+        environment=target.environment,
+        settings=settings,
+        stand_ins=not no_stand_ins,
+        target_label=target.label,
+    )
+    if fmt == "json":
+        click.echo(result.to_json())
+    elif fmt == "markdown":
+        click.echo(result.to_markdown(), nl=False)
+    else:
+        _print_text(_rehearsal_table(result))
+        for line in _rehearsal_notes(result):
+            click.echo(line)
+    sys.exit(0 if result.passed else 1)
+
+
+def _rehearsal_table(result: Any):
+    from rich.table import Table
+    from rich.text import Text
+
+    from phasetui.db.locks import blocks_summary
+    from phasetui.db.rehearse import pg_version_label
+
+    table = Table(
+        expand=False,
+        title=Text(
+            f"rehearsal of {result.source} on {result.target} "
+            f"(PostgreSQL {pg_version_label(result.server_version)}) — rolled back"
+        ),
+        show_lines=False,
+    )
+    for col in ("#", "line", "statement", "status", "locks (new)", "blocks", "rewrite", "time"):
+        table.add_column(col, overflow="fold")
+    from phasetui.db.evidence import fmt_seconds
+
+    for s in result.statements:
+        locks = s.lock_summary()
+        if not locks and s.documented_lock:
+            locks = [f"documented: {s.documented_lock}"]
+        rewrite = ", ".join(r.relation for r in s.rewrites if r.relkind != "index")
+        if s.status == "rehearsed":
+            rewrite = rewrite or "no"
+        table.add_row(
+            Text(str(s.index)),
+            Text(str(s.line)),
+            Text(_one_line(s.sql, 60)),
+            Text(s.status, style="bold red" if s.status == "failed" else ""),
+            Text("\n".join(locks)),
+            Text(blocks_summary(s.strongest_lock) if s.strongest_lock else ""),
+            Text(rewrite, style="bold" if s.rewritten else ""),
+            Text(fmt_seconds(s.duration_s)),
+        )
+    return table
+
+
+def _rehearsal_notes(result: Any) -> list[str]:
+    out = []
+    for s in result.statements:
+        if s.reason:
+            out.append(f"#{s.index} (line {s.line}): {s.reason}")
+    verdict = "passed" if result.passed else "FAILED"
+    out.append(f"rehearsal {verdict}; nothing was committed")
+    return out
+
+
+def _one_line(sql: str, width: int) -> str:
+    one = " ".join(sql.split())
+    return one if len(one) <= width else one[: width - 3] + "..."
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_ENV
+@_DSN
+@_LOCK
+@click.option(
+    "--statement-timeout",
+    default="1min",
+    show_default=True,
+    help="Cancel a transactional statement running longer (it holds its locks meanwhile).",
+)
+@click.option(
+    "--concurrent-timeout",
+    default="0",
+    show_default=True,
+    help="statement_timeout for CONCURRENTLY / VACUUM statements (0: none; they do not block).",
+)
+@click.option(
+    "--retries", default=5, show_default=True, type=click.IntRange(0, 100), help="Per step."
+)
+@click.option(
+    "--backoff", default="500ms", show_default=True, help="First wait; doubles per try, max 15s."
+)
+@click.option(
+    "--cleanup-invalid/--no-cleanup-invalid",
+    default=None,
+    help="Drop INVALID indexes a failed CONCURRENTLY build leaves (default: ask on a terminal).",
+)
+@click.option(
+    "--yes-i-mean-production",
+    "confirm",
+    default=None,
+    metavar="ENVNAME",
+    help="Confirm applying on a production environment by typing its name.",
+)
+@_FORMAT
+def apply(
+    file: str,
+    env: str | None,
+    dsn: str | None,
+    lock_timeout: str,
+    statement_timeout: str,
+    concurrent_timeout: str,
+    retries: int,
+    backoff: str,
+    cleanup_invalid: bool | None,
+    confirm: str | None,
+    fmt: str,
+) -> None:
+    """Apply FILE with lock_timeout and bounded retries: BEGIN … COMMIT blocks as one
+    transaction, other statements one by one, CONCURRENTLY ones in autocommit.
+
+    Exit 0 when every step is applied, 1 when a step failed (earlier steps stay applied).
+    """
+    from phasetui.db.apply import apply_file
+    from phasetui.db.targets import resolve_target
+
+    target = resolve_target(env=env, dsn=dsn)
+    settings = _settings(
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+        concurrent_statement_timeout=concurrent_timeout,
+        retries=retries,
+        backoff_base=backoff,
+    )
+    envir = target.environment
+    interactive = sys.stdin.isatty()
+    if envir is not None and envir.production and confirm is None and interactive:
+        confirm = click.prompt(
+            f"{envir.name} is PRODUCTION. Type its name to apply {file}",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    cleanup: Any = cleanup_invalid
+    if cleanup is None:
+        cleanup = _ask_cleanup if interactive else False
+
+    def progress(step: Any) -> None:
+        if fmt == "text":
+            click.echo(
+                f"step {step.number} (line {step.line}): {step.status} after {step.tries} "
+                f"tr{'y' if step.tries == 1 else 'ies'}",
+                err=True,
+            )
+
+    result = apply_file(
+        file,
+        dsn=target.dsn,
+        environment=envir,
+        confirm=confirm,
+        settings=settings,
+        cleanup_invalid=cleanup,
+        target_label=target.label,
+        on_step=progress,
+    )
+    if fmt == "json":
+        click.echo(result.to_json())
+    elif fmt == "markdown":
+        click.echo(result.to_markdown(), nl=False)
+    else:
+        _print_text(_apply_table(result))
+        for line in _apply_notes(result):
+            click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+def _ask_cleanup(index: Any) -> bool:
+    return click.confirm(
+        f"the failed build left INVALID index {index.schema}.{index.name} on {index.table}; "
+        f"run `{index.cleanup_sql}`?",
+        default=True,
+        err=True,
+    )
+
+
+def _apply_table(result: Any):
+    from rich.table import Table
+    from rich.text import Text
+
+    from phasetui.db.evidence import fmt_seconds
+
+    table = Table(title=Text(f"apply of {result.source} on {result.target}"))
+    for col in ("step", "line", "mode", "statement", "status", "tries", "time"):
+        table.add_column(col, overflow="fold")
+    for st in result.steps:
+        first = st.statements[0]["sql"] if st.statements else ""
+        more = f" (+{len(st.statements) - 1} more)" if len(st.statements) > 1 else ""
+        table.add_row(
+            Text(str(st.number)),
+            Text(str(st.line)),
+            Text("autocommit" if st.autocommit else "transaction"),
+            Text(_one_line(first, 60) + more),
+            Text(st.status, style="bold red" if st.status in ("failed", "unknown") else ""),
+            Text(str(st.tries)),
+            Text(fmt_seconds(st.duration_s)),
+        )
+    return table
+
+
+def _apply_notes(result: Any) -> list[str]:
+    out = []
+    for st in result.steps:
+        for a in st.attempts:
+            if a.outcome != "ok":
+                out.append(f"step {st.number} try {a.number}: {a.outcome}: {a.message}")
+        for i in st.invalid_indexes:
+            state = "dropped" if i.cleaned else f"left INVALID; clean up with: {i.cleanup_sql};"
+            out.append(f"step {st.number}: index {i.schema}.{i.name} on {i.table} {state}")
+    for i in result.preexisting_invalid:
+        out.append(f"note: index {i.schema}.{i.name} on {i.table} was INVALID before this apply")
+    failed = result.failed_step
+    if failed is None:
+        out.append(f"applied {len(result.steps)} steps")
+    else:
+        done = sum(1 for s in result.steps if s.status == "applied")
+        out.append(
+            f"FAILED at step {failed.number} (line {failed.line}): {failed.error}; "
+            f"{done} earlier step(s) stay applied"
+        )
+    return out
