@@ -1,0 +1,162 @@
+"""The SQL of one batch, composed once per backfill with psycopg.sql.
+
+One batch is **one statement**, run in autocommit (its own short transaction):
+
+1. lock this worker's chunk row, but only if the worker still owns it and its cursor is
+   still where the worker thinks it is (``g``);
+2. update the table's rows in the key range ``[lo, hi)`` — only if (1) found the row;
+3. move the chunk's cursor to ``hi`` and add the row count;
+4. read the control row (pause/stop, settings version) so the worker reacts before the
+   next batch without another round trip.
+
+Because (2) and (3) commit together, a kill -9 at any moment leaves the cursor exactly at
+the end of the last committed batch. Because (1) re-checks ownership under a row lock, a
+worker that lost its chunk (lease expired, session replaced) updates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from phasetui.backfill.expressions import ParsedUpdate
+from phasetui.backfill.keys import TableKey
+
+
+@dataclass(frozen=True)
+class BatchSQL:
+    """Composed statements for one backfill (parameters are named, see each docstring)."""
+
+    bounded: sql.Composed  # batch with an upper bound: name, chunk, owner, lo, hi, next, last, span
+    open_ended: sql.Composed  # batch with no upper bound (last chunk of a walked key)
+    next_bound: sql.Composed  # generic keys: the key `size` entries after lo (lo, hi?, size)
+    next_bound_open: sql.Composed
+    first_key_from: sql.Composed  # smallest key >= lo (and < hi when bounded): lo, hi
+    first_key_from_open: sql.Composed
+    min_key: sql.Composed
+    max_key: sql.Composed
+    sample_keys: sql.Composed  # TABLESAMPLE for chunk boundaries: pct
+    explain: sql.Composed  # validates names/types without running: lo, hi
+
+
+def _key_tuple(key: TableKey) -> sql.Composable:
+    cols = [sql.Identifier(c) for c in key.columns]
+    if len(cols) == 1:
+        return cols[0]
+    return sql.SQL("ROW({})").format(sql.SQL(", ").join(cols))
+
+
+def _param_tuple(key: TableKey, param: str) -> sql.Composable:
+    """``(%(lo)s::text[])[1]::bigint`` for each key column: cursors travel as text[]."""
+    parts = [
+        sql.SQL("({}::text[])[{}]::{}").format(
+            sql.Placeholder(param), sql.Literal(i + 1), sql.SQL(t)
+        )
+        for i, t in enumerate(key.types)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return sql.SQL("ROW({})").format(sql.SQL(", ").join(parts))
+
+
+def _key_text_array(key: TableKey, alias: str | None = None) -> sql.Composable:
+    cols = [
+        sql.SQL("{}::text").format(sql.Identifier(alias, c) if alias else sql.Identifier(c))
+        for c in key.columns
+    ]
+    return sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(cols))
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
+    table = sql.Identifier(key.schema, key.table)
+    k = _key_tuple(key)
+    order = sql.SQL(", ").join(sql.Identifier(c) for c in key.columns)
+    lo = _param_tuple(key, "lo")
+    hi = _param_tuple(key, "hi")
+    # User SQL is pglast's re-printing of its parse tree; a literal `%` must not be read
+    # as a parameter placeholder.
+    sets = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(a.column), sql.SQL(_escape(a.expression)))
+        for a in update.assignments
+    )
+    user_where = (
+        sql.SQL(" AND ({})").format(sql.SQL(_escape(update.where))) if update.where else sql.SQL("")
+    )
+    lower = sql.SQL("{} >= {}").format(k, lo)
+    upper = sql.SQL(" AND {} < {}").format(k, hi)
+
+    def batch(range_sql: sql.Composable) -> sql.Composed:
+        return sql.SQL(
+            """WITH g AS (
+  SELECT 1 FROM phasetui.backfill_chunks
+  WHERE backfill = %(name)s AND chunk = %(chunk)s AND owner = %(owner)s
+    AND cursor = %(lo)s::text[] AND NOT done
+  FOR UPDATE
+), u AS (
+  UPDATE {table} SET {sets}
+  WHERE {range}{user_where} AND EXISTS (SELECT 1 FROM g)
+  RETURNING 1
+), c AS (
+  UPDATE phasetui.backfill_chunks
+  SET cursor = %(next)s::text[], done = %(last)s,
+      rows_done = rows_done + (SELECT count(*) FROM u),
+      keys_done = keys_done + %(span)s, batches = batches + 1,
+      heartbeat = now(), owner_pid = pg_backend_pid(),
+      finished_at = CASE WHEN %(last)s THEN now() END
+  WHERE backfill = %(name)s AND chunk = %(chunk)s AND owner = %(owner)s
+    AND cursor = %(lo)s::text[] AND NOT done
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM c), b.control, b.settings_version
+FROM phasetui.backfills b WHERE b.name = %(name)s"""
+        ).format(table=table, sets=sets, range=range_sql, user_where=user_where)
+
+    def next_bound(bounded: bool) -> sql.Composed:
+        return sql.SQL(
+            "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} "
+            "OFFSET %(size)s LIMIT 1"
+        ).format(
+            arr=_key_text_array(key),
+            table=table,
+            lower=lower,
+            upper=upper if bounded else sql.SQL(""),
+            order=order,
+        )
+
+    def first_key(bounded: bool) -> sql.Composed:
+        return sql.SQL(
+            "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} LIMIT 1"
+        ).format(
+            arr=_key_text_array(key),
+            table=table,
+            lower=lower,
+            upper=upper if bounded else sql.SQL(""),
+            order=order,
+        )
+
+    desc = sql.SQL(", ").join(sql.SQL("{} DESC").format(sql.Identifier(c)) for c in key.columns)
+    return BatchSQL(
+        bounded=batch(sql.SQL("{}{}").format(lower, upper)),
+        open_ended=batch(lower),
+        next_bound=next_bound(True),
+        next_bound_open=next_bound(False),
+        first_key_from=first_key(True),
+        first_key_from_open=first_key(False),
+        min_key=sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT 1").format(
+            _key_text_array(key), table, order
+        ),
+        max_key=sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT 1").format(
+            _key_text_array(key), table, desc
+        ),
+        sample_keys=sql.SQL("SELECT {} FROM {} TABLESAMPLE SYSTEM (%(pct)s) ORDER BY {}").format(
+            _key_text_array(key), table, order
+        ),
+        explain=sql.SQL(
+            "EXPLAIN UPDATE {table} SET {sets} WHERE {lower}{upper}{user_where}"
+        ).format(table=table, sets=sets, lower=lower, upper=upper, user_where=user_where),
+    )

@@ -1,0 +1,83 @@
+"""The final figures of a backfill: ``runs/<run-id>/backfill/<step>.json`` and an audit event.
+
+This is the evidence for the guide's "backfill script ran and its result documented": what
+ran (table, key, assignments, filter, or the external command), where (a password-free
+label of the target), how it ended, and the figures (rows, batches, retries, time, rate).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class BackfillResult:
+    name: str
+    mode: str  # batched / external
+    target: str  # describe_dsn() label, never a DSN with credentials
+    table: str
+    key: list[str]
+    set: list[str]
+    where: str | None
+    state: str  # done / stopped / interrupted / paused / failed
+    rows_updated: int  # by every run of this backfill, from the checkpoint
+    rows_this_run: int
+    batches: int
+    retries: int
+    throttled_seconds: float
+    elapsed_seconds: float
+    rows_per_second: float | None
+    workers: int
+    batch_size: int
+    started_at: str
+    finished_at: str
+    last_error: str | None = None
+    command: str | None = None
+    exit_code: int | None = None
+    stalls: list[dict[str, Any]] = field(default_factory=list)
+    output_tail: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "done"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str) + "\n"
+
+    def summary(self) -> str:
+        rate = f", {self.rows_per_second:,.0f} rows/s" if self.rows_per_second else ""
+        return (
+            f"backfill {self.name}: {self.state}, {self.rows_this_run:,} rows this run "
+            f"({self.rows_updated:,} in total), {self.batches:,} batches, {self.retries} retries, "
+            f"{self.elapsed_seconds:.1f}s{rate}"
+        )
+
+
+def record_result(repo: Any, run_id: str, step_id: str, result: BackfillResult, who: str) -> Any:
+    """Journals the result as a ``backfill`` event with ``backfill/<step>.json`` in the run.
+
+    ``repo`` is a ``phasetui.audit.repo.AuditRepo`` (or anything with its ``record``).
+    """
+    payload = {
+        "step": step_id,
+        "name": result.name,
+        "state": result.state,
+        "ok": result.ok,
+        "table": result.table,
+        "rows_updated": result.rows_updated,
+        "rows_this_run": result.rows_this_run,
+        "elapsed_seconds": round(result.elapsed_seconds, 3),
+        "target": result.target,
+        "file": f"backfill/{step_id}.json",
+    }
+    if result.last_error:
+        payload["error"] = result.last_error
+    return repo.record(
+        run_id, "backfill", payload, who, files={f"backfill/{step_id}.json": result.to_json()}
+    )

@@ -1,0 +1,198 @@
+"""The checkpoint: schema ``phasetui`` in the target database.
+
+Three small tables, readable by any session (a pairing partner, the TUI, a second host):
+
+- ``backfills``: one row per backfill: what it does (spec), the *requested* control state
+  (run / pause / stop) and live settings (batch size, pause, workers) that any session may
+  change, and figures the running processes refresh every second or so (rate, ETA).
+- ``backfill_chunks``: the key space cut into chunks, each with a cursor. A worker claims a
+  chunk (``FOR UPDATE SKIP LOCKED``, then owner + backend pid + heartbeat) and moves its
+  cursor forward **in the same statement** that updates the batch's rows: after a kill -9
+  the cursor is exactly where the last committed batch ended. A chunk whose owner's
+  session is gone (or whose heartbeat is stale) can be claimed by anyone.
+- ``backfill_workers``: one row per worker (host, pid, current range, batch size), refreshed
+  by its process; it is what "who is working on this" shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+SCHEMA = "phasetui"
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS phasetui;
+CREATE TABLE IF NOT EXISTS phasetui.backfills (
+    name text PRIMARY KEY,
+    mode text NOT NULL DEFAULT 'batched',
+    table_name text NOT NULL,
+    key_columns text[] NOT NULL DEFAULT '{}',
+    key_types text[] NOT NULL DEFAULT '{}',
+    integer_key boolean NOT NULL DEFAULT false,
+    spec jsonb NOT NULL,
+    fingerprint jsonb NOT NULL,
+    state text NOT NULL DEFAULT 'running',
+    control text NOT NULL DEFAULT 'run',
+    batch_size integer NOT NULL,
+    target_batch_seconds double precision,
+    pause_seconds double precision NOT NULL DEFAULT 0,
+    workers integer NOT NULL DEFAULT 1,
+    settings_version integer NOT NULL DEFAULT 0,
+    keys_total numeric,
+    rows_estimate bigint,
+    rate double precision,
+    eta_seconds double precision,
+    throttled_seconds double precision NOT NULL DEFAULT 0,
+    throttle_reason text,
+    last_error text,
+    last_error_at timestamptz,
+    detail jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    started_at timestamptz,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    CONSTRAINT backfills_control_check CHECK (control IN ('run', 'pause', 'stop'))
+);
+CREATE TABLE IF NOT EXISTS phasetui.backfill_chunks (
+    backfill text NOT NULL REFERENCES phasetui.backfills (name) ON DELETE CASCADE,
+    chunk integer NOT NULL,
+    lo text[] NOT NULL,
+    hi text[],
+    cursor text[] NOT NULL,
+    done boolean NOT NULL DEFAULT false,
+    owner text,
+    owner_pid integer,
+    heartbeat timestamptz,
+    rows_done bigint NOT NULL DEFAULT 0,
+    keys_done numeric NOT NULL DEFAULT 0,
+    batches integer NOT NULL DEFAULT 0,
+    retries integer NOT NULL DEFAULT 0,
+    started_at timestamptz,
+    finished_at timestamptz,
+    PRIMARY KEY (backfill, chunk)
+);
+CREATE TABLE IF NOT EXISTS phasetui.backfill_workers (
+    backfill text NOT NULL REFERENCES phasetui.backfills (name) ON DELETE CASCADE,
+    worker text NOT NULL,
+    host text,
+    os_pid integer,
+    backend_pid integer,
+    state text,
+    chunk integer,
+    range_lo text[],
+    range_hi text[],
+    batch_size integer,
+    last_batch_ms double precision,
+    rows_done bigint NOT NULL DEFAULT 0,
+    batches integer NOT NULL DEFAULT 0,
+    retries integer NOT NULL DEFAULT 0,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    heartbeat timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (backfill, worker)
+);
+COMMENT ON SCHEMA phasetui IS
+    'phasetui backfill checkpoints (schema version 1); safe to drop once no backfill runs';
+"""
+
+# Live settings any session may change; name -> (column, python type).
+SETTINGS: dict[str, tuple[str, type]] = {
+    "batch_size": ("batch_size", int),
+    "pause_seconds": ("pause_seconds", float),
+    "workers": ("workers", int),
+    "target_batch_seconds": ("target_batch_seconds", float),
+}
+
+
+def schema_exists(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('phasetui.backfills') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    """Creates the checkpoint tables once; two hosts starting together do not collide."""
+    if schema_exists(conn) and _has_table(conn, "backfill_workers"):
+        return
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
+        conn.execute(DDL)
+
+
+def _has_table(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"phasetui.{name}",)).fetchone()
+    return bool(row and row[0])
+
+
+@dataclass
+class StateRow:
+    """The ``backfills`` row, as read."""
+
+    name: str
+    mode: str
+    table_name: str
+    key_columns: list[str]
+    key_types: list[str]
+    integer_key: bool
+    spec: dict[str, Any]
+    fingerprint: dict[str, Any]
+    state: str
+    control: str
+    batch_size: int
+    target_batch_seconds: float | None
+    pause_seconds: float
+    workers: int
+    settings_version: int
+    keys_total: float | None
+    rows_estimate: int | None
+    rate: float | None
+    eta_seconds: float | None
+    throttled_seconds: float
+    throttle_reason: str | None
+    last_error: str | None
+    last_error_at: Any
+    detail: dict[str, Any]
+    created_at: Any
+    started_at: Any
+    updated_at: Any
+    finished_at: Any
+
+
+_STATE_COLUMNS = [f for f in StateRow.__dataclass_fields__]
+
+
+def load_state(conn: psycopg.Connection, name: str) -> StateRow | None:
+    if not schema_exists(conn):
+        return None
+    cols = ", ".join(_STATE_COLUMNS)
+    row = conn.execute(f"SELECT {cols} FROM phasetui.backfills WHERE name = %s", (name,)).fetchone()
+    if row is None:
+        return None
+    return StateRow(*row)
+
+
+def list_state(conn: psycopg.Connection) -> list[StateRow]:
+    if not schema_exists(conn):
+        return []
+    cols = ", ".join(_STATE_COLUMNS)
+    rows = conn.execute(f"SELECT {cols} FROM phasetui.backfills ORDER BY created_at, name")
+    return [StateRow(*r) for r in rows.fetchall()]
+
+
+def set_error(conn: psycopg.Connection, name: str, message: str, *, failed: bool) -> None:
+    conn.execute(
+        "UPDATE phasetui.backfills SET last_error = %s, last_error_at = now(), updated_at = now()"
+        ", state = CASE WHEN %s THEN 'failed' ELSE state END WHERE name = %s",
+        (message[:2000], failed, name),
+    )
+
+
+def merge_detail(conn: psycopg.Connection, name: str, detail: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE phasetui.backfills SET detail = detail || %s::jsonb, updated_at = now() "
+        "WHERE name = %s",
+        (json.dumps(detail, default=str), name),
+    )
