@@ -104,49 +104,54 @@ def rehearse(
     elif fmt == "markdown":
         click.echo(result.to_markdown(), nl=False)
     else:
-        _print_text(_rehearsal_table(result))
+        _print_text(_rehearsal_text(result))
+        click.echo("")
         for line in _rehearsal_notes(result):
             click.echo(line)
     sys.exit(0 if result.passed else 1)
 
 
-def _rehearsal_table(result: Any):
-    from rich.table import Table
+def _rehearsal_text(result: Any):
+    """One block per statement, so it reads at 80 columns over SSH (a wide table does not)."""
+    from rich.console import Group
     from rich.text import Text
 
+    from phasetui.db.evidence import fmt_seconds
     from phasetui.db.locks import blocks_summary
     from phasetui.db.rehearse import pg_version_label
 
-    table = Table(
-        expand=False,
-        title=Text(
+    parts: list[Any] = [
+        Text(
             f"rehearsal of {result.source} on {result.target} "
-            f"(PostgreSQL {pg_version_label(result.server_version)}) — rolled back"
-        ),
-        show_lines=False,
-    )
-    for col in ("#", "line", "statement", "status", "locks (new)", "blocks", "rewrite", "time"):
-        table.add_column(col, overflow="fold")
-    from phasetui.db.evidence import fmt_seconds
-
-    for s in result.statements:
-        locks = s.lock_summary()
-        if not locks and s.documented_lock:
-            locks = [f"documented: {s.documented_lock}"]
-        rewrite = ", ".join(r.relation for r in s.rewrites if r.relkind != "index")
-        if s.status == "rehearsed":
-            rewrite = rewrite or "no"
-        table.add_row(
-            Text(str(s.index)),
-            Text(str(s.line)),
-            Text(_one_line(s.sql, 60)),
-            Text(s.status, style="bold red" if s.status == "failed" else ""),
-            Text("\n".join(locks)),
-            Text(blocks_summary(s.strongest_lock) if s.strongest_lock else ""),
-            Text(rewrite, style="bold" if s.rewritten else ""),
-            Text(fmt_seconds(s.duration_s)),
+            f"(PostgreSQL {pg_version_label(result.server_version)}), rolled back",
+            style="bold",
         )
-    return table
+    ]
+    for s in result.statements:
+        head = Text(f"#{s.index} line {s.line}  ", style="bold")
+        head.append(_one_line(s.sql, 200))
+        parts.append(Text(""))
+        parts.append(head)
+        state = Text(f"   {s.status}", style="bold red" if s.status == "failed" else "")
+        if s.duration_s is not None:
+            state.append(f" in {fmt_seconds(s.duration_s)}")
+        if s.rows is not None:
+            state.append(f", {s.rows} rows")
+        if s.rewritten:
+            rewritten = ", ".join(r.relation for r in s.rewrites if r.relkind != "index")
+            state.append(f"; REWRITES {rewritten}", style="bold")
+        elif s.status == "rehearsed":
+            state.append("; no rewrite")
+        parts.append(state)
+        for lock in s.lock_summary():
+            line = Text(f"   {lock}")
+            if not lock.startswith("("):
+                mode = lock.split(" on ", 1)[0]
+                line.append(f": blocks {blocks_summary(mode)}")
+            parts.append(line)
+        if s.documented_lock and not s.lock_summary():
+            parts.append(Text(f"   documented lock: {s.documented_lock}"))
+    return Group(*parts)
 
 
 def _rehearsal_notes(result: Any) -> list[str]:

@@ -161,7 +161,7 @@ class StatementRehearsal:
                         default=0,
                     )
                     origin = f" since #{since}" if since else ""
-                    out.append(f"({mode} on {rel} already held{origin})")
+                    out.append(f"({rel}: {mode} held{origin} hides this statement's own lock)")
                 else:
                     out.append(f"{mode} on {rel}")
         return out
