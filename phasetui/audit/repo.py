@@ -194,11 +194,14 @@ class AuditRepo:
         preticked: list[str] | None = None,
         who: Person | str | None = None,
         extra: Mapping[str, Any] | None = None,
+        run_id: str | None = None,
     ) -> str:
         """Creates ``runs/<run-id>/`` with a frozen copy of the runbook; returns the run id."""
         person = _person(who)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        base = f"{stamp}-{_SAFE_ID.sub('-', runbook_id).strip('-') or 'run'}"
+        base = run_id or f"{stamp}-{_SAFE_ID.sub('-', runbook_id).strip('-') or 'run'}"
+        if _SAFE_ID.search(base):
+            raise UserError(f"run id {base!r} may hold only letters, digits, '.', '_' and '-'")
         with self._locked():
             self._refuse_if_dirty()
             run_id, n = base, 1

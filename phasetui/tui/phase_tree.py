@@ -38,3 +38,8 @@ class PhaseTree(Tree[Step | None]):
                 mark = KIND_MARK.get(step.kind, "·")
                 branch.add_leaf(Text(f"{mark} {step.label}"), data=step)
         self.root.expand()
+        self.call_after_refresh(self._select_first)
+
+    def _select_first(self) -> None:
+        if self.cursor_line < 0:
+            self.cursor_line = 0
