@@ -214,7 +214,7 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
         where = ("environments", name)
         context = f"environment `{name}`"
         spec = c.check_table(where, spec, ENVIRONMENT_FIELDS, context)
-        if spec and ("service" in spec) == ("dsn_env" in spec):
+        if isinstance(envs_raw.get(name), dict) and ("service" in spec) == ("dsn_env" in spec):
             c.problem(
                 where,
                 f"{context} needs exactly one of `service` (a libpq service name) "
