@@ -1,0 +1,192 @@
+"""The linter's public API: lint SQL text, files or stdin, get a ``LintReport``.
+
+    from phasetui.sql.lint import lint_text, LintOptions
+    report = lint_text(sql, "migrations/0042.sql", LintOptions(phase="contract"))
+    report.errors, report.to_json(), report.to_markdown(), report.exit_code
+
+Reading the target's catalog (``LintOptions.dsn``) is the only thing that connects to a
+database, and the only path that imports psycopg.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from phasetui.errors import BadInput, UserError
+from phasetui.sql.catalog import CatalogFacts
+from phasetui.sql.context import Context, Options, assign_transactions
+from phasetui.sql.effects import statement_effects
+from phasetui.sql.findings import Finding, LintReport
+from phasetui.sql.names import dotted, relname, walk
+from phasetui.sql.rules import RULES, RULES_BY_ID, rules_for
+from phasetui.sql.statements import Source, Statement, split_source
+from phasetui.sql.suppress import attach_suppressions
+
+PHASES = ("expand", "backfill", "contract", "any")
+DEFAULT_PG_VERSION = 15
+DEFAULT_SMALL_TABLE_MB = 10
+
+
+@dataclass
+class LintOptions:
+    phase: str = "any"
+    pg_version: int | None = None  # None: the connected server's, else config, else 15
+    disabled_rules: frozenset[str] = frozenset()
+    small_table_bytes: int = DEFAULT_SMALL_TABLE_MB * 1024 * 1024
+    dsn: str | None = None  # read catalog facts from this database
+    catalog: CatalogFacts | None = None  # or give them directly
+    config_pg_version: int | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, section: dict[str, Any], **overrides: Any) -> LintOptions:
+        """Options from ``phasetui.toml``'s ``[lint]`` (pg_version, disabled_rules,
+        small_table_mb, phase), with explicit overrides (None means 'not given')."""
+        try:
+            opts = cls(
+                phase=str(section.get("phase", "any")),
+                disabled_rules=frozenset(str(r) for r in section.get("disabled_rules", ())),
+                small_table_bytes=int(
+                    float(section.get("small_table_mb", DEFAULT_SMALL_TABLE_MB)) * 1024 * 1024
+                ),
+                config_pg_version=int(section["pg_version"]) if "pg_version" in section else None,
+            )
+        except (TypeError, ValueError) as exc:
+            raise BadInput(
+                f"phasetui.toml [lint]: {exc}",
+                "pg_version and small_table_mb are numbers, disabled_rules a list of rule ids",
+            ) from None
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(opts, key, value)
+        unknown = sorted(opts.disabled_rules - set(RULES_BY_ID))
+        if unknown:
+            raise BadInput(
+                f"unknown rule(s) in disabled_rules: {', '.join(unknown)}",
+                "see `phasetui lint --list-rules`",
+            )
+        return opts
+
+
+def _check_phase(phase: str) -> None:
+    if phase not in PHASES:
+        raise BadInput(f"unknown phase {phase!r}", f"use one of {', '.join(PHASES)}")
+
+
+def referenced(statements: Iterable[Statement]) -> tuple[set[str], set[str]]:
+    """(relation names, function names) the statements mention: what to ask the catalog."""
+    tables: set[str] = set()
+    functions: set[str] = set()
+    for stmt in statements:
+        if stmt.kind in {"SelectStmt", "InsertStmt", "VariableSetStmt", "TransactionStmt"}:
+            continue
+        for node in walk(stmt.node):
+            kind = type(node).__name__
+            if kind == "RangeVar":
+                tables.add(relname(node))
+            elif kind == "FuncCall":
+                functions.add(getattr(node.funcname[-1], "sval", ""))
+        if stmt.kind == "DropStmt":
+            tables.update(dotted(o) for o in stmt.node.objects if isinstance(o, tuple))
+    return tables, functions
+
+
+def lint_statements(
+    statements: list[Statement], options: Options, disabled: frozenset[str] = frozenset()
+) -> list[Finding]:
+    ctx = Context(options=options, statements=statements, txns=assign_transactions(statements))
+    findings: list[Finding] = []
+    table: dict[str, list] = {}
+    for stmt in statements:
+        effects = statement_effects(stmt.node)
+        ctx.effects = effects
+        rules = table.get(stmt.kind)
+        if rules is None:
+            rules = table[stmt.kind] = [r for r in rules_for(stmt.kind) if r.id not in disabled]
+        for rule in rules:
+            for finding in rule.check(stmt.node, ctx):
+                if finding.rule not in disabled:
+                    ctx.current.append(finding)
+        findings.extend(ctx.current)
+        ctx.advance(effects)
+    return findings
+
+
+def lint_sources(sources: list[Source], options: LintOptions | None = None) -> LintReport:
+    """Lint several inputs as one migration run (objects created in one are new in the next)."""
+    options = options or LintOptions()
+    _check_phase(options.phase)
+    statements: list[Statement] = []
+    for source in sources:
+        unit0 = (statements[-1].unit + 1) if statements else 0
+        found = split_source(source, unit0)
+        attach_suppressions(source.text, found)
+        statements.extend(found)
+    catalog = options.catalog
+    if catalog is None and options.dsn:
+        from phasetui.sql.catalog import read_catalog
+
+        tables, functions = referenced(statements)
+        catalog = read_catalog(options.dsn, tables, functions)
+    pg = (
+        options.pg_version
+        or (catalog.server_version if catalog else None)
+        or options.config_pg_version
+        or DEFAULT_PG_VERSION
+    )
+    inner = Options(
+        phase=options.phase,
+        pg_version=pg,
+        small_table_bytes=options.small_table_bytes,
+        catalog=catalog,
+    )
+    findings = lint_statements(statements, inner, options.disabled_rules)
+    return LintReport(
+        findings=findings,
+        files=[s.name for s in sources],
+        statements=len(statements),
+        pg_version=pg,
+        phase=options.phase,
+        catalog=catalog.label if catalog else None,
+    )
+
+
+def lint_text(text: str, name: str = "<stdin>", options: LintOptions | None = None) -> LintReport:
+    """Lint one migration given as text (plain SQL or ``artisan migrate --pretend`` output)."""
+    return lint_sources([Source(name, text)], options)
+
+
+def read_sources(paths: Iterable[str]) -> list[Source]:
+    """Files by path, ``-`` for stdin; BadInput for a missing or unreadable file."""
+    sources = []
+    for path in paths:
+        if path == "-":
+            sources.append(Source("<stdin>", sys.stdin.read()))
+            continue
+        try:
+            sources.append(Source(path, Path(path).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise BadInput(f"{path}: no such file", "check the path") from None
+        except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
+            raise BadInput(f"{path}: cannot read: {exc}", "give a UTF-8 .sql file") from None
+    if not sources:
+        raise UserError("nothing to lint", "give one or more FILEs, or - for stdin")
+    return sources
+
+
+def lint_paths(paths: Iterable[str], options: LintOptions | None = None) -> LintReport:
+    return lint_sources(read_sources(paths), options)
+
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "LintOptions",
+    "LintReport",
+    "lint_paths",
+    "lint_sources",
+    "lint_text",
+]
