@@ -80,11 +80,11 @@ def _tidy(acl: Acl, cls: str, full: str) -> Acl:
     return out
 
 
-def freeze(acl: Acl, kind: str) -> tuple[str, ...] | None:
-    """The comparable form; ``None`` when it is the default for the kind."""
+def freeze(acl: Acl, kind: str, relative: bool = True) -> tuple[str, ...] | None:
+    """The comparable form; ``None`` when it is the default for the kind (if ``relative``)."""
     cls = acl_class(kind)
     tidy = _tidy(acl, cls, FULL.get(cls, ""))
-    if tidy == _tidy(default_acl(kind), cls, FULL.get(cls, "")):
+    if relative and tidy == _tidy(default_acl(kind), cls, FULL.get(cls, "")):
         return None
     return tuple(
         f"{grantee}=" + ",".join(sorted(privs, key=_order))
@@ -102,7 +102,11 @@ _ITEM = re.compile(r'^(?P<grantee>"(?:[^"]|"")*"|[^=]*)=(?P<privs>[A-Za-z*]*)/')
 
 
 def from_aclitems(
-    items: list[str] | None, owner: str, kind: str, server_version: int = 180000
+    items: list[str] | None,
+    owner: str | None,
+    kind: str,
+    server_version: int = 180000,
+    relative: bool = True,
 ) -> tuple[str, ...] | None:
     """``{postgres=arwdDxtm/postgres,=r/postgres}`` (as text items) → comparable ACL."""
     if items is None:
@@ -127,7 +131,7 @@ def from_aclitems(
         if server_version < 170000 and acl_class(kind) == "table" and set("arwdDxt") <= privs:
             privs.add("m")  # before 17, these seven were ALL
         acl.setdefault(grantee, set()).update(privs)
-    return freeze(acl, kind)
+    return freeze(acl, kind, relative)
 
 
 # --- dump side ----------------------------------------------------------------------------
@@ -213,3 +217,51 @@ def apply_grant(acl: Acl, op: dict, cls: str, owner: str | None, letters: list[s
                 current -= expanded
         if not current:
             acl.pop(key, None)
+
+
+# --- default privileges (ALTER DEFAULT PRIVILEGES / pg_default_acl) ----------------------------
+
+DEFAULT_OBJTYPES = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"}
+_DEF_KIND = {
+    "TABLES": "table",
+    "SEQUENCES": "sequence",
+    "FUNCTIONS": "function",
+    "ROUTINES": "function",
+    "TYPES": "type",
+    "SCHEMAS": "schema",
+}
+
+
+def default_privileges_name(role: str, schema: str | None, objtype: str) -> str:
+    from phasetui.schema.idents import qualify
+
+    where = f" IN SCHEMA {qualify(schema)}" if schema else ""
+    return f"FOR ROLE {qualify(role)}{where} ON {objtype}"
+
+
+def default_privileges_base(objtype: str, in_schema: bool) -> Acl:
+    """What a role's new objects get before any ALTER DEFAULT PRIVILEGES."""
+    return {} if in_schema else default_acl(_DEF_KIND[objtype])
+
+
+def parse_default_privileges(stmt: str) -> tuple[str, str | None, str, dict] | None:
+    m = re.match(
+        r"^ALTER\s+DEFAULT\s+PRIVILEGES\s+FOR\s+(?:ROLE|USER)\s+(?P<r>\S+)"
+        r"(?:\s+IN\s+SCHEMA\s+(?P<s>\S+))?\s+(?P<g>(?:GRANT|REVOKE)\s.*)$",
+        stmt.strip().rstrip(";"),
+        re.S | re.I,
+    )
+    if not m:
+        return None
+    on = re.search(r"\sON\s+(TABLES|SEQUENCES|FUNCTIONS|ROUTINES|TYPES|SCHEMAS)\s", m["g"], re.I)
+    if not on:
+        return None
+    objtype = on[1].upper().replace("ROUTINES", "FUNCTIONS")
+    kind = _DEF_KIND[objtype].upper()
+    inner = m["g"][: on.start()] + f" ON {kind} x " + m["g"][on.end() :]
+    op = parse_grant(inner)
+    if op is None:
+        return None
+    role = split_qualified(m["r"])[0]
+    schema = split_qualified(m["s"])[0] if m["s"] else None
+    return role, schema, objtype, op

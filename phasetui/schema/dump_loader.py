@@ -37,6 +37,7 @@ class _Ctx:
     skipped: dict[str, int] = field(default_factory=dict)
     saw_owner: bool = False
     saw_grant: bool = False
+    default_acls: dict[str, tuple[str, aclmod.Acl, str]] = field(default_factory=dict)
 
     def skip(self, why: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
@@ -613,6 +614,22 @@ def _grant(ctx, m, stmt, line):
     ctx.grants.append((op, line))
 
 
+@handles(r"^ALTER\s+DEFAULT\s+PRIVILEGES\s")
+def _default_privileges(ctx, m, stmt, line):
+    parsed = aclmod.parse_default_privileges(stmt)
+    if parsed is None:
+        return _opaque(ctx, None, stmt, line)
+    role, schema, objtype, op = parsed
+    name = aclmod.default_privileges_name(role, schema, objtype)
+    kind = aclmod._DEF_KIND[objtype]
+    if name not in ctx.default_acls:
+        ctx.default_acls[name] = (kind, aclmod.default_privileges_base(objtype, bool(schema)), role)
+        ctx.model.add(SchemaObject("default privileges", name, line=line))
+    kind, acl, role = ctx.default_acls[name]
+    letters = [p for p, _cols in op["privs"]]
+    aclmod.apply_grant(acl, op, aclmod.acl_class(kind), role, letters)
+
+
 # --- everything else ------------------------------------------------------------------------
 
 
@@ -646,7 +663,11 @@ def _statements(text: str, path: str) -> list[tuple[str, int]]:
     try:
         slices = pglast.split(text, with_parser=False, only_slices=True)
     except Exception as exc:  # noqa: BLE001 - pglast raises its own error types
-        raise BadInput(f"{path}: cannot split into statements: {exc}", "is it a SQL file?") from exc
+        where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        raise BadInput(
+            f"{path}:{line_of(text, where)}: cannot split into statements: {exc.args[0]}",
+            "is the statement complete (quotes, parentheses, $$ bodies)?",
+        ) from exc
     out: list[tuple[str, int]] = []
     pos = 0
     for sl in slices:
@@ -749,6 +770,10 @@ def _finish(ctx: _Ctx) -> None:
             obj.attrs["owner"] = owner
     if "grants" in model.facets:
         _apply_grants(ctx)
+    for name, (kind, acl, _role) in ctx.default_acls.items():
+        model.objects[("default privileges", name)].attrs["acl"] = aclmod.freeze(
+            acl, kind, relative=False
+        )
     for why, n in sorted(ctx.skipped.items()):
         model.notes.append(f"{n} statement(s) not part of the schema: {why}")
 

@@ -149,11 +149,7 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
             depth -= 1
-        elif (
-            depth == 0
-            and i > 0
-            and any(_is_word(tok, w) for w in ("COLLATE", "DEFAULT", "GENERATED"))
-        ):
+        elif depth == 0 and i > 0 and any(_is_word(tok, w) for w in _STOP):
             cut = i
             break
     col.type = _span(stmt, rest[:cut])
@@ -176,5 +172,7 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
             col.generated = squash(inner)
             col.generated_kind = "VIRTUAL" if upper.endswith("VIRTUAL") else "STORED"
     elif rest:
-        raise ValueError(f"column {name}: cannot read {_span(stmt, rest)[:60]!r}")
+        raise ValueError(
+            f"column {name}: {_span(stmt, rest)[:60]!r} is not how pg_dump writes a column"
+        )
     return col

@@ -30,11 +30,18 @@ KINDS: tuple[str, ...] = (
     "procedure",
     "trigger",
     "policy",
+    "default privileges",
     "other",
 )
 
 # Facets a source may lack (pg_dump --no-owner / --no-privileges): not compared then.
 FACET_ATTRS: dict[str, tuple[str, ...]] = {"owners": ("owner",), "grants": ("acl",)}
+FACET_KINDS: dict[str, tuple[str, ...]] = {"grants": ("default privileges",)}
+
+
+def kind_compared(kind: str, facets: set[str]) -> bool:
+    """False for kinds that only exist with a facet one side lacks."""
+    return not any(kind in kinds for f, kinds in FACET_KINDS.items() if f not in facets)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 -- A schema using every object kind the SchemaModel knows (tests load it into a fresh database).
-CREATE ROLE phasetui_reader NOLOGIN;
+DO $$ BEGIN CREATE ROLE phasetui_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 CREATE SCHEMA app;
 CREATE SCHEMA "Odd [name]";
 CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;

@@ -1,0 +1,142 @@
+"""One SchemaModel from a dump and from the catalog: equal for the same database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from phasetui.errors import BadInput
+from phasetui.schema.catalog import read_catalog
+from phasetui.schema.dump_loader import load_dump, load_dump_file
+from phasetui.schema.pgdump import bundled_pg_dumps, run_pg_dump
+from tests.test_schema_support import FIXTURES, load_sql, make_invalid_index, model_differences
+
+EVERY_KIND = (FIXTURES / "every_kind.sql").read_text()
+
+
+@pytest.fixture
+def every_kind_dsn(db_dsn):
+    load_sql(db_dsn, EVERY_KIND)
+    make_invalid_index(db_dsn)
+    return db_dsn
+
+
+def test_every_kind_is_modelled(every_kind_dsn):
+    model = load_dump(run_pg_dump(every_kind_dsn), source="dump")
+    counts = model.counts()
+    for kind in (
+        "schema",
+        "extension",
+        "type",
+        "domain",
+        "sequence",
+        "table",
+        "column",
+        "constraint",
+        "index",
+        "view",
+        "materialized view",
+        "function",
+        "procedure",
+        "trigger",
+        "policy",
+        "default privileges",
+    ):
+        assert counts.get(kind), f"no {kind} in the model"
+    assert "other" not in counts, [o.name for o in model if o.kind == "other"]
+    fk = model.find("constraint", "app.orders.orders_customer_fk")
+    assert fk.attrs["validated"] is False
+    assert "ON DELETE CASCADE" in fk.attrs["definition"]
+    assert model.find("column", "app.customers.id").attrs["identity"] == "ALWAYS"
+    assert model.find("column", "app.customers.email_lower").attrs["generated"] == "lower(email)"
+    assert model.find("table", "app.events_2024").attrs["partition_of"] == "app.events"
+    assert model.find("index", "app.orders_status_idx").attrs["predicate"]
+    assert model.find("table", '"Odd [name]"."Mixed Case"') is not None
+    assert model.find("type", "app.mood").attrs["labels"] == ("sad", "ok", "happy")
+    assert model.find("column", "app.customers.email").attrs["comment"] == "login, unique"
+    assert model.find("table", "app.orders").attrs["owner"] == "phasetui_reader"
+    assert "phasetui_reader=r" in model.find("table", "app.customers").attrs["acl"]
+
+
+def test_dump_and_catalog_give_equal_models(every_kind_dsn):
+    dump = load_dump(run_pg_dump(every_kind_dsn), source="dump")
+    catalog = read_catalog(every_kind_dsn)
+    # pg_dump never dumps an INVALID index (a failed CREATE INDEX CONCURRENTLY); the
+    # catalog shows it, flagged, and that is the only difference.
+    assert model_differences(dump, catalog) == ["only in B: ('index', 'app.dupes_v_key')"]
+    assert catalog.find("index", "app.dupes_v_key").attrs["valid"] is False
+
+
+def test_pg16_dump_equals_pg18_dump_of_the_same_schema(every_kind_dsn):
+    """The pg_dump 16 file in the fixtures was made from every_kind.sql on PostgreSQL 16."""
+    pg16 = load_dump_file(FIXTURES / "every_kind.pg16.sql")
+    pg18 = load_dump(run_pg_dump(every_kind_dsn), source="dump")
+    assert model_differences(pg16, pg18) == []
+
+
+@pytest.mark.parametrize(
+    "args,lost",
+    [
+        (("--clean", "--if-exists"), set()),
+        (("--clean",), set()),
+        (("--no-owner",), {"owners"}),
+        (("--no-privileges",), {"grants"}),
+        (("--no-owner", "--no-privileges"), {"owners", "grants"}),
+    ],
+)
+def test_dump_variants_make_no_noise(every_kind_dsn, args, lost):
+    plain = load_dump(run_pg_dump(every_kind_dsn), source="plain")
+    variant = load_dump(run_pg_dump(every_kind_dsn, extra_args=args), source="variant")
+    assert {"owners", "grants"} - variant.facets == lost
+    assert model_differences(plain, variant) == []
+
+
+def test_structure_sql_with_trimmed_header_and_migration_rows(every_kind_dsn):
+    text = run_pg_dump(every_kind_dsn)
+    plain = load_dump(text, source="plain")
+    body = text[text.index("CREATE SCHEMA") :]
+    body = "\n".join(ln for ln in body.splitlines() if not ln.startswith("\\"))
+    structure = (
+        'SET search_path TO "$user", public;\n\n'
+        + body
+        + "\n\nINSERT INTO \"schema_migrations\" (version) VALUES\n('20240101000000'),\n"
+        "('20240202000000');\n\n"
+    )
+    model = load_dump(structure, source="structure.sql")
+    assert model_differences(plain, model) == []
+    assert any("data rows" in note for note in model.notes)
+
+
+def test_unknown_statements_are_kept_as_opaque_objects():
+    a = load_dump("CREATE TABLE t (a int);\nCREATE PUBLICATION pub FOR TABLE t;\n")
+    b = load_dump("CREATE TABLE t (a int);\nCREATE PUBLICATION pub FOR ALL TABLES;\n")
+    assert [o.name for o in a if o.kind == "other"] == ["CREATE PUBLICATION pub FOR TABLE t"]
+    assert model_differences(a, b) == [
+        "only in B: ('other', 'CREATE PUBLICATION pub FOR ALL TABLES')",
+        "only in A: ('other', 'CREATE PUBLICATION pub FOR TABLE t')",
+    ]
+
+
+def test_index_on_only_parses():
+    model = load_dump("CREATE INDEX i ON ONLY public.p USING btree (a);")
+    assert model.find("index", "public.i").attrs["definition"] == "USING btree (a)"
+
+
+@pytest.mark.parametrize(
+    "text,line",
+    [
+        ("CREATE TABLE a (x int);\n\nCREATE TABLE b (x int DEFAULT 1 2);\n", 3),
+        ("CREATE TABLE a (x int);\nCREATE TABLE b (x int NOT NULL NULL);\n", 2),
+        ("CREATE TABLE a (x int);\nSELECT 'unterminated;\n", 2),
+        ("CREATE TABLE a (x int);\n\n\nCREATE TABLE c (x int DEFAULT (1;\n", 4),
+    ],
+)
+def test_a_parse_failure_names_the_line(text, line):
+    with pytest.raises(BadInput) as info:
+        load_dump(text, path="broken.sql")
+    assert re.match(rf"broken\.sql:{line}: ", info.value.message), info.value.message
+
+
+def test_bundled_pg_dump_versions_are_found():
+    assert 18 in bundled_pg_dumps()
