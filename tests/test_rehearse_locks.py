@@ -212,3 +212,16 @@ def test_results_serialize_to_json_and_markdown(users_db):
     assert "rolled back" in md and "ACCESS EXCLUSIVE on users" in md
     table_rows = [ln for ln in md.splitlines() if ln.startswith("| 3 ")]
     assert len(table_rows) == 1 and "\\|pipe\\|" in table_rows[0]
+
+
+def test_lost_connection_mid_rehearsal_is_a_clear_error(users_db):
+    before = _schema(users_db)
+    sql = """
+    ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();
+    SELECT pg_terminate_backend(pg_backend_pid());
+    ALTER TABLE users ADD COLUMN other int;
+    """
+    with pytest.raises(UserError, match="lost the connection") as info:
+        rehearse_sql(users_db, sql)
+    assert "nothing was committed" in info.value.message
+    assert _schema(users_db) == before

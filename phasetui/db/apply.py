@@ -84,10 +84,8 @@ def drop_invalid_index(session: Session, index: InvalidIndex) -> InvalidIndex:
         if row is None:
             return True  # already gone
         if not row[0]:
-            raise UserError(
-                f"index {index.schema}.{index.name} is valid now; not dropping it",
-                "nothing to clean up",
-            )
+            index.cleanup_error = "the index is valid now; not dropped"
+            return False
         conn.execute(
             sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(
                 sql.Identifier(index.schema), sql.Identifier(index.name)
@@ -95,9 +93,15 @@ def drop_invalid_index(session: Session, index: InvalidIndex) -> InvalidIndex:
         )
         return True
 
-    out = session.run(work)
-    index.cleaned = out.ok
-    index.cleanup_error = None if out.ok else error_text(out.error)
+    try:
+        out = session.run(work)
+    except UserError as exc:  # the server went away for good while cleaning up
+        index.cleaned = False
+        index.cleanup_error = exc.message
+        return index
+    index.cleaned = bool(out.ok and out.value)
+    if not out.ok:
+        index.cleanup_error = error_text(out.error)
     return index
 
 

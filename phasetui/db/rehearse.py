@@ -24,7 +24,7 @@ from typing import Any
 from phasetui.db.environments import Environment, redact
 from phasetui.db.evidence import dumps, fmt_seconds, md_cell, md_code_block
 from phasetui.db.locks import blocked_operations, blocks_summary, normalize_mode, strongest
-from phasetui.db.session import Attempt, ExecSettings, Session, error_text
+from phasetui.db.session import Attempt, ExecSettings, Session, classify, error_text
 from phasetui.db.statements import Statement, split_statements
 from phasetui.errors import UserError
 
@@ -413,7 +413,8 @@ def rehearse_sql(
         conn = session.conn
         version = session.server_version()
         statements = split_statements(sql, source=source, server_version=version)
-        with conn.transaction(force_rollback=True):
+        guard = _rollback_guard(session)
+        with guard, conn.transaction(force_rollback=True):
             probe = _Probe(conn)
             # Warm-up: the probe's own catalog locks join the baseline, not statement 1.
             held = probe.locks()
@@ -480,12 +481,8 @@ def rehearse_sql(
                 )
                 rec.attempts = out.attempts
                 if not out.ok:
-                    if getattr(out.error, "sqlstate", None) is None and session.conn.closed:
-                        raise UserError(
-                            f"lost the connection to {session.label} during the rehearsal "
-                            "(nothing was committed)",
-                            "check the server and the network, then rehearse again",
-                        )
+                    if classify(out.error) == "connection_lost":
+                        raise _LostConnection(out.error)
                     rec.status = "failed"
                     rec.sqlstate = getattr(out.error, "sqlstate", None)
                     rec.reason = _failure_note(out.error, len(out.attempts))
@@ -538,6 +535,32 @@ def rehearse_file(
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the file ({exc.strerror})") from None
     return rehearse_sql(dsn, text, source=str(path), environment=environment, **kw)
+
+
+class _LostConnection(Exception):
+    """The connection broke mid-rehearsal: the server rolled everything back by itself."""
+
+
+class _rollback_guard:
+    """Turns a connection lost during the rehearsal (psycopg's error while rolling back a
+    dead connection included) into one clear UserError."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or isinstance(exc, UserError):
+            return False
+        if isinstance(exc, _LostConnection) or classify(exc) == "connection_lost":
+            raise UserError(
+                f"lost the connection to {self.session.label} during the rehearsal; "
+                "the server rolled it back, nothing was committed",
+                "check the server and the network, then rehearse again",
+            ) from None
+        return False
 
 
 def _notify(cb: Callable[[StatementRehearsal], None] | None, rec: StatementRehearsal) -> None:
