@@ -158,3 +158,29 @@ def test_resolve_person_forms():
     assert resolve_person("Ana <ana@x.az>") == Person("Ana", "ana@x.az")
     assert resolve_person("ana").name == "ana"
     assert resolve_person(None).name
+
+
+def test_step_results_are_evidence_for_checklist_items(tmp_path):
+    repo, run_id = new_run(tmp_path)
+    repo.record_step_result(
+        run_id,
+        "backup-prod",
+        "backup",
+        ok=True,
+        summary="pre.dump 2.1 GB sha256 ab12",
+        files={"backup/backup-prod.json": '{"size": 2100000000}\n'},
+        who=ALICE,
+    )
+    state = repo.state(run_id)
+    result = state.evidence("backup")
+    assert result.ok and result.kind == "backup" and "sha256" in result.summary
+    assert state.evidence("diff") is None
+    assert (repo.run_dir(run_id) / "backup" / "backup-prod.json").is_file()
+    checklist = (repo.run_dir(run_id) / "checklist.md").read_text()
+    assert "evidence: step `backup-prod` ok (backup," in checklist
+    subject = git(repo.path, "log", "-1", "--format=%s")
+    assert subject.startswith(f"{run_id}: backup backup-prod ok: pre.dump")
+    repo.record_step_result(
+        run_id, "backup-prod", "backup", ok=False, summary="disk full", who=ALICE
+    )
+    assert not repo.state(run_id).evidence("backup").ok

@@ -282,6 +282,34 @@ class AuditRepo:
         short = first if len(first) <= 60 else first[:57] + "..."
         return self.record(run_id, NOTE, {"text": text}, who, summary=f"note: {short}")
 
+    def record_step_result(
+        self,
+        run_id: str,
+        step_id: str,
+        kind: str,
+        *,
+        ok: bool,
+        summary: str,
+        payload: Mapping[str, Any] | None = None,
+        files: Mapping[str, str | bytes] | None = None,
+        who: Person | str | None = None,
+    ) -> Event:
+        """Records what a step produced; checklist items naming the step show it as evidence.
+
+        ``kind`` says what ran (``lint``, ``rehearsal``, ``schema-diff``, ``backfill``, …);
+        ``files`` (paths relative to the run folder) are committed with the event.
+        """
+        body = {**(payload or {}), "step": step_id, "ok": ok, "summary": summary}
+        verdict = "ok" if ok else "failed"
+        return self.record(
+            run_id,
+            kind,
+            body,
+            who,
+            files=files,
+            summary=f"{kind} {step_id} {verdict}: {summary}"[:120],
+        )
+
     def close_run(self, run_id: str, who: Person | str | None = None, reason: str = "") -> Event:
         return self.record(run_id, RUN_CLOSED, {"reason": reason}, who, summary="close run")
 

@@ -45,6 +45,18 @@ class Note:
 
 
 @dataclass
+class StepResult:
+    """The latest recorded outcome of a runbook step: evidence for checklist items."""
+
+    kind: str
+    ok: bool
+    summary: str
+    who: str
+    time: str
+    seq: int
+
+
+@dataclass
 class RunState:
     run_id: str
     runbook_id: str = ""
@@ -55,6 +67,7 @@ class RunState:
     checklist: list[ChecklistEntry] = field(default_factory=list)
     ticks: dict[str, Tick] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    results: dict[str, StepResult] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
     @classmethod
@@ -82,6 +95,10 @@ class RunState:
             self.notes.append(Note(ev.who, ev.time, p.get("text", "")))
         elif ev.kind == RUN_CLOSED:
             self.closed = True
+        if isinstance(p.get("step"), str) and isinstance(p.get("ok"), bool):
+            self.results[p["step"]] = StepResult(
+                ev.kind, p["ok"], str(p.get("summary", "")), ev.who, ev.time, ev.seq
+            )
 
     def is_done(self, item_id: str) -> bool:
         tick = self.ticks.get(item_id)
@@ -95,6 +112,12 @@ class RunState:
         if key.isdigit() and 1 <= int(key) <= len(self.checklist):
             return self.checklist[int(key) - 1]
         return None
+
+    def evidence(self, item_id: str) -> StepResult | None:
+        entry = self.item(item_id)
+        if entry is None or not entry.evidence:
+            return None
+        return self.results.get(entry.evidence)
 
     @property
     def done_count(self) -> int:
@@ -117,6 +140,14 @@ def render_checklist(state: RunState) -> str:
             line += f" — {verb} by {tick.who} at {tick.time}"
             if tick.note:
                 line += f": {tick.note}"
+        result = state.evidence(entry.id)
+        if result is not None:
+            verdict = "ok" if result.ok else "FAILED"
+            line += (
+                f"\n  - evidence: step `{entry.evidence}` {verdict} ({result.kind}, {result.time})"
+            )
+            if result.summary:
+                line += f": {result.summary}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 

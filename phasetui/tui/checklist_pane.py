@@ -33,7 +33,14 @@ class ChecklistPane(DataTable):
             mark = Text("[x]" if done else "[ ]", style="bold green" if done else "")
             item = Text(f"{n}. {entry.text}")
             if entry.evidence:
-                item.append(f"  ← {entry.evidence}", style="dim")
+                result = state.evidence(entry.id)
+                if result is None:
+                    item.append(f"  ← {entry.evidence}", style="dim")
+                else:
+                    mark_ok = "✓" if result.ok else "✗"
+                    item.append(
+                        f"  {mark_ok} {entry.evidence}", style="green" if result.ok else "bold red"
+                    )
             who = Text(tick.who.split(" <")[0] if tick else "", style="dim")
             when = Text(_short_time(tick.time) if tick else "", style="dim")
             self.add_row(mark, item, who, when, key=entry.id)

@@ -56,6 +56,15 @@ class StepDetail(Static):
             text.append(f"\nevidence: step {entry.evidence}", style="dim")
             if step is not None:
                 text.append(f" ({step.kind}: {step.label})", style="dim")
+        result = state.evidence(item_id)
+        if result is not None:
+            verdict = "ok" if result.ok else "FAILED"
+            text.append(
+                f"\nevidence {verdict}: {result.kind} at {result.time}",
+                style="green" if result.ok else "bold red",
+            )
+            if result.summary:
+                text.append(f" — {result.summary}")
         if tick:
             verb = "ticked" if tick.done else "unticked"
             text.append(f"\n{verb} by {tick.who} at {tick.time}")
