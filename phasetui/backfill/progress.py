@@ -106,9 +106,14 @@ class Progress:
         return d
 
 
-def _derive_state(row: store.StateRow, live: int, chunks_total: int, chunks_done: int) -> str:
+def _derive_state(
+    row: store.StateRow, live: int, chunks_total: int, chunks_done: int, age: float
+) -> str:
     if row.state in ("done", "failed"):
         return row.state
+    if row.mode == "external":
+        # The watching process refreshes the row every few seconds while the command runs.
+        live = int(row.state == "running" and row.finished_at is None and age < LIVE_SECONDS)
     if row.mode == "batched" and chunks_total == chunks_done and row.started_at is not None:
         return "done"
     if row.control == "stop":
@@ -129,6 +134,11 @@ def progress_from(conn: psycopg.Connection, row: store.StateRow) -> Progress:
         for r in conn.execute(_WORKERS_SQL, (row.name,)).fetchall()
     ]
     live = sum(1 for w in workers if w.live)
+    age = float(
+        conn.execute(
+            "SELECT extract(epoch FROM now() - %s::timestamptz)::float8", (row.updated_at,)
+        ).fetchone()[0]
+    )
     retries = sum(w.retries for w in workers)
     rows_done = int(rows_done)
     estimate = row.rows_estimate
@@ -149,7 +159,7 @@ def progress_from(conn: psycopg.Connection, row: store.StateRow) -> Progress:
         mode=row.mode,
         table=row.table_name,
         key=list(row.key_columns),
-        state=_derive_state(row, live, chunks_total, chunks_done),
+        state=_derive_state(row, live, chunks_total, chunks_done, age),
         control=row.control,
         rows_done=rows_done,
         rows_total_estimate=estimate,

@@ -1,0 +1,395 @@
+"""``phasetui backfill``: run, watch and command batched online backfills.
+
+Thin: options → :mod:`phasetui.backfill` → a rich progress bar, or JSON lines for cron logs
+(``--format json``). psycopg and rich load only when a verb runs, never for ``--help``.
+Ctrl-C stops cleanly after the current batch (a second Ctrl-C quits at once — still safe:
+every committed batch is in the checkpoint); running the same command again resumes.
+
+Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped / interrupted / paused (resumable).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+import click
+
+EXIT_RESUMABLE = 3
+
+_ENV = click.option("--env", "env", default=None, metavar="NAME", help="A named environment.")
+_DSN = click.option(
+    "--dsn", "dsn", default=None, metavar="DSN", help="A connection string (no password in it)."
+)
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line (for cron logs).",
+)
+
+
+def _dsn(env: str | None, dsn: str | None) -> str:
+    from phasetui.db.targets import resolve_target
+
+    return resolve_target(env=env, dsn=dsn).dsn
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, default=str, sort_keys=True))
+
+
+def _fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _progress_line(p) -> dict[str, Any]:
+    return {
+        "event": "progress",
+        "name": p.name,
+        "state": p.state,
+        "rows_done": p.rows_done,
+        "rows_total_estimate": p.rows_total_estimate,
+        "percent": round(100 * p.fraction, 2),
+        "rate_rows_per_second": round(p.rate_rows_per_second or 0.0, 1),
+        "eta_seconds": round(p.eta_seconds, 1) if p.eta_seconds is not None else None,
+        "batches": p.batches,
+        "retries": p.retries,
+        "throttled_seconds": round(p.throttled_seconds, 1),
+        "throttle_reason": p.throttle_reason,
+        "workers": p.live_workers,
+        "last_error": p.last_error,
+    }
+
+
+class _Interrupt:
+    """First Ctrl-C: stop after the current batch. Second: quit now (still safe)."""
+
+    def __init__(self, stop: threading.Event, fmt: str) -> None:
+        self.stop, self.fmt = stop, fmt
+        self.previous: Any = None
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+            signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        msg = "stopping after the current batch (Ctrl-C again to quit now)"
+        if self.fmt == "json":
+            _emit({"event": "interrupt", "message": msg})
+        else:
+            click.echo(msg, err=True)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@click.group()
+def backfill() -> None:
+    """Batched online backfills: resumable, throttled, controllable from any session."""
+
+
+@backfill.command()
+@_ENV
+@_DSN
+@click.option("--table", required=True, help="The table (schema-qualified if needed).")
+@click.option("--set", "sets", multiple=True, metavar='"COL = EXPR"', help="Repeatable.")
+@click.option(
+    "--where", default=None, help='Filter that makes re-runs idempotent, e.g. "x IS NULL".'
+)
+@click.option("--key", default=None, help="Key columns, comma-separated (default: primary key).")
+@click.option("--name", default=None, help="Backfill name (default: TABLE.FIRST_SET_COLUMN).")
+@click.option("--batch-size", type=int, default=None, help="Initial rows (key span) per batch.")
+@click.option("--target-batch-seconds", default=None, help="Adapt the batch size to this (0: off).")
+@click.option("--pause", "pause_seconds", default=None, help="Sleep between batches, e.g. 50ms.")
+@click.option("--workers", type=int, default=None, help="Workers in this process.")
+@click.option("--lock-timeout", default=None, help="Per statement (default 2s).")
+@click.option("--statement-timeout", default=None, help="Per statement (default 30s).")
+@click.option("--max-retries", type=int, default=None, help="Failed batches in a row (default 10).")
+@click.option("--max-replica-lag", "max_replica_lag_seconds", default=None, help="Throttle above.")
+@click.option("--throttle-query", default=None, help="Throttle while this SELECT returns true.")
+@click.option("--window", default=None, metavar="HH:MM-HH:MM", help="Run only in this window.")
+@click.option("--sync-commit", is_flag=True, help="Keep synchronous_commit on (default off).")
+@click.option("--command", default=None, help="External job mode: run this command instead.")
+@click.option("--progress-query", default=None, help="External mode: SELECT rows still to do.")
+@click.option("--stall-seconds", default=None, help="External mode: flag a stall after this.")
+@click.option("--kill-on-stall", is_flag=True, help="External mode: stop the command on a stall.")
+@click.option("--restart", is_flag=True, help="Forget the checkpoint and start over.")
+@click.option("--interval", type=float, default=None, help="Seconds between progress lines.")
+@click.option("--result", "result_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the final figures (JSON) to this file.")  # fmt: skip
+@click.option("--audit-repo", default=None, type=click.Path(file_okay=False),
+              help="Record the result in this audit repo (with --run-id and --step).")  # fmt: skip
+@click.option("--run-id", default=None, help="The audit run to record the result in.")
+@click.option("--step", "step_id", default=None, help="The runbook step id (backfill/STEP.json).")
+@click.option("--as", "as_name", default=None, help="Who is acting (for the audit event).")
+@_FORMAT
+def run(
+    env: str | None,
+    dsn: str | None,
+    fmt: str,
+    interval: float | None,
+    result_path: str | None,
+    restart: bool,
+    kill_on_stall: bool,
+    sync_commit: bool,
+    audit_repo: str | None,
+    run_id: str | None,
+    step_id: str | None,
+    as_name: str | None,
+    **options: Any,
+) -> None:
+    """Run (or resume) a backfill until it is done, stopped, or Ctrl-C."""
+    from phasetui.backfill.spec import BackfillSpec
+    from phasetui.errors import UserError
+
+    if run_id and not audit_repo:
+        raise UserError("--run-id needs --audit-repo")
+    target = _dsn(env, dsn)
+    mapping = {k: v for k, v in options.items() if v not in (None, ())}
+    if "sets" in mapping:
+        mapping["set"] = list(mapping.pop("sets"))
+    if sync_commit:
+        mapping["synchronous_commit"] = True
+    spec = BackfillSpec.from_mapping(mapping)
+    stop = threading.Event()
+    with _Interrupt(stop, fmt):
+        if spec.command:
+            result = _run_external(target, spec, stop, fmt, interval, kill_on_stall)
+        else:
+            result = _run_batched(target, spec, stop, fmt, interval, restart)
+    if result_path:
+        with open(result_path, "w", encoding="utf-8") as fh:
+            fh.write(result.to_json())
+    if audit_repo and run_id:
+        from phasetui.audit.repo import AuditRepo
+        from phasetui.backfill.result import record_result
+
+        record_result(
+            AuditRepo.open(audit_repo), run_id, step_id or result.name, result, as_name or ""
+        )
+    if fmt == "json":
+        _emit({"event": "result", **result.to_dict()})
+    else:
+        click.echo(result.summary())
+        if result.last_error and result.state != "done":
+            click.echo(f"last error: {result.last_error}", err=True)
+        if result.state in ("stopped", "interrupted", "paused"):
+            click.echo("run the same command again to resume", err=True)
+    if result.state == "done":
+        return
+    sys.exit(EXIT_RESUMABLE if result.state in ("stopped", "interrupted", "paused") else 1)
+
+
+def _run_batched(target: str, spec, stop, fmt: str, interval: float | None, restart: bool):
+    from phasetui.backfill.engine import BackfillEngine
+
+    engine = BackfillEngine(target, spec)
+    engine.prepare(restart=restart)
+    if fmt == "json":
+        every = interval if interval is not None else 10.0
+        last = [0.0]
+
+        def on_progress(p) -> None:
+            now = time.monotonic()
+            if now - last[0] >= every:
+                last[0] = now
+                _emit(_progress_line(p))
+
+        return engine.run(stop=stop, on_progress=on_progress, progress_interval=1.0)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    console = Console(stderr=True, highlight=False)
+    columns = (
+        TextColumn("{task.fields[label]}", markup=False),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[figures]}", markup=False),
+    )
+    with Progress(*columns, console=console, transient=False, refresh_per_second=4) as bar:
+        task = bar.add_task("backfill", total=1.0, label=engine.name, figures="starting")
+
+        def on_progress(p) -> None:
+            total = f"{p.rows_total_estimate:,}" if p.rows_total_estimate is not None else "?"
+            figures = (
+                f"{p.rows_done:,}/{total} rows  {p.rate_rows_per_second or 0:,.0f}/s  "
+                f"ETA {_fmt_eta(p.eta_seconds)}  {p.state}"
+            )
+            if p.throttle_reason:
+                figures += f" ({p.throttle_reason})"
+            bar.update(task, completed=p.fraction, label=f"{p.name} [{p.live_workers}w]",
+                       figures=figures)  # fmt: skip
+
+        return engine.run(stop=stop, on_progress=on_progress, progress_interval=interval or 0.5)
+
+
+def _run_external(target: str, spec, stop, fmt: str, interval: float | None, kill: bool):
+    from phasetui.backfill.external import ExternalJob
+
+    job = ExternalJob(target, spec, kill_on_stall=kill)
+
+    def on_line(line: str) -> None:
+        if fmt == "json":
+            _emit({"event": "output", "line": line})
+        else:
+            click.echo(line)
+
+    def on_progress(d: dict) -> None:
+        if fmt == "json":
+            _emit({"event": "progress", "name": job.name, **d})
+        else:
+            rem = d.get("remaining")
+            click.echo(
+                f"[phasetui] {job.name}: {d['rows_done']:,} rows done"
+                + (f", {rem:,} to go" if rem is not None else "")
+                + (" — STALLED" if d.get("stalled") else "")
+                + (" — paused" if d.get("paused") else ""),
+                err=True,
+            )
+
+    return job.run(
+        stop=stop,
+        on_line=on_line,
+        on_progress=on_progress,
+        progress_interval=interval if interval is not None else 5.0,
+    )
+
+
+@backfill.command()
+@click.argument("name", required=False)
+@_ENV
+@_DSN
+@_FORMAT
+def status(name: str | None, env: str | None, dsn: str | None, fmt: str) -> None:
+    """List the backfills in a database, or show one in detail."""
+    from phasetui.backfill.progress import list_backfills, read_progress
+
+    target = _dsn(env, dsn)
+    items = [read_progress(target, name)] if name else list_backfills(target)
+    if fmt == "json":
+        for p in items:
+            _emit(p.to_dict())
+        return
+    if not items:
+        click.echo("no backfills in this database")
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("name", "state", "done", "rows", "est. total", "rate/s", "ETA", "workers", "error"):
+        table.add_column(col, justify="right" if col in ("done", "rows", "rate/s") else "left")
+    for p in items:
+        total = f"{p.rows_total_estimate:,}" if p.rows_total_estimate is not None else "?"
+        table.add_row(
+            Text(p.name),
+            Text(p.state),
+            f"{100 * p.fraction:.1f}%",
+            f"{p.rows_done:,}",
+            total,
+            f"{p.rate_rows_per_second or 0:,.0f}",
+            _fmt_eta(p.eta_seconds if p.state == "running" else None),
+            str(p.live_workers),
+            Text((p.last_error or "")[:60]),
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    if name:
+        p = items[0]
+        console.print(
+            Text(
+                f"table {p.table} key ({', '.join(p.key)}), chunks {p.chunks_done}/"
+                f"{p.chunks_total}, batches {p.batches:,}, retries {p.retries}, throttled "
+                f"{p.throttled_seconds:.1f}s, batch size {p.batch_size}, pause "
+                f"{p.pause_seconds}s, workers setting {p.workers_setting}"
+            )
+        )
+        for w in p.workers:
+            if w.live:
+                console.print(
+                    Text(
+                        f"  {w.worker}: {w.state} chunk {w.chunk} range {w.range_lo}.."
+                        f"{w.range_hi} size {w.batch_size} last {w.last_batch_ms or 0:.0f} ms"
+                    )
+                )
+
+
+_CONTROL_HELP = {
+    "pause": "Pause a backfill (workers idle after their current batch).",
+    "resume": "Resume a paused backfill.",
+    "stop": "Stop every worker after its batch; `run` again resumes.",
+}
+
+
+def _control(verb: str):
+    @backfill.command(name=verb, help=_CONTROL_HELP[verb])
+    @click.argument("name")
+    @_ENV
+    @_DSN
+    def command(name: str, env: str | None, dsn: str | None) -> None:
+        from phasetui.backfill import control
+
+        row = getattr(control, verb)(_dsn(env, dsn), name)
+        click.echo(f"{row.name}: control = {row.control} (takes effect within one batch)")
+
+    return command
+
+
+pause = _control("pause")
+resume = _control("resume")
+stop = _control("stop")
+
+
+@backfill.command(name="set")
+@click.argument("name")
+@_ENV
+@_DSN
+@click.option("--batch-size", type=int, default=None)
+@click.option("--pause", "pause_seconds", default=None, help="Sleep between batches, e.g. 100ms.")
+@click.option("--workers", type=int, default=None, help="Workers per running process.")
+@click.option("--target-batch-seconds", default=None, help="0 turns adaptive sizing off.")
+def set_(name: str, env: str | None, dsn: str | None, **changes: Any) -> None:
+    """Change a running backfill's settings live."""
+    from phasetui.backfill import control
+
+    row = control.set_settings(_dsn(env, dsn), name, **changes)
+    click.echo(
+        f"{row.name}: batch size {row.batch_size}, pause {row.pause_seconds}s, workers "
+        f"{row.workers}, target {row.target_batch_seconds}s (version {row.settings_version})"
+    )
+
+
+@backfill.command()
+@click.argument("name")
+@_ENV
+@_DSN
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def forget(name: str, env: str | None, dsn: str | None, yes: bool) -> None:
+    """Delete a backfill's checkpoint from the database (after it is done)."""
+    from phasetui.backfill import control
+
+    target = _dsn(env, dsn)
+    if not yes:
+        click.confirm(f"forget the checkpoint of {name}?", abort=True)
+    control.forget(target, name)
+    click.echo(f"{name}: checkpoint deleted")
