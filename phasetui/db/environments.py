@@ -25,6 +25,18 @@ class Environment:
     rehearsal_allowed: bool = False
     read_only: bool = False
 
+    @classmethod
+    def from_mapping(cls, name: str, spec: dict) -> Environment:
+        """From a runbook's or ``phasetui.toml``'s ``[environments.NAME]`` table."""
+        return cls(
+            name=name,
+            service=spec.get("service"),
+            dsn_env=spec.get("dsn_env"),
+            production=bool(spec.get("production", False)),
+            rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
+            read_only=bool(spec.get("read_only", False)),
+        )
+
     def describe(self) -> str:
         where = f"service {self.service}" if self.service else f"${self.dsn_env}"
         return f"{self.name} ({where})"

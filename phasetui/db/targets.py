@@ -35,14 +35,7 @@ def config_environments() -> dict[str, Environment]:
     out: dict[str, Environment] = {}
     for name, spec in cfg.section("environments").items():
         if isinstance(spec, dict):
-            out[name] = Environment(
-                name=name,
-                service=spec.get("service"),
-                dsn_env=spec.get("dsn_env"),
-                production=bool(spec.get("production", False)),
-                rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
-                read_only=bool(spec.get("read_only", False)),
-            )
+            out[name] = Environment.from_mapping(name, spec)
     return out
 
 

@@ -220,14 +220,7 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
                 f"{context} needs exactly one of `service` (a libpq service name) "
                 "and `dsn_env` (the name of a variable holding a DSN)",
             )
-        environments[name] = Environment(
-            name=name,
-            service=spec.get("service"),
-            dsn_env=spec.get("dsn_env"),
-            production=bool(spec.get("production", False)),
-            rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
-            read_only=bool(spec.get("read_only", False)),
-        )
+        environments[name] = Environment.from_mapping(name, spec)
     c.env_names = set(environments)
 
     phases: list[Phase] = []
