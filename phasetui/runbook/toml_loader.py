@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from phasetui.db.environments import Environment
-from phasetui.runbook.durations import parse_duration
+from phasetui.errors import BadInput
 from phasetui.runbook.errors import Problem, RunbookError
 from phasetui.runbook.kinds import (
     CHECKLIST_FIELDS,
@@ -89,7 +89,7 @@ class _Checker:
         elif kind == "bool":
             ok = isinstance(value, bool)
         elif kind == "duration":
-            ok = parse_duration(value) is not None
+            ok = _is_duration(value)
         elif kind in ("str_list", "env_list", "env_pair"):
             ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
             ok = ok and bool(value) and (kind != "env_pair" or len(value) == 2)
@@ -165,6 +165,18 @@ class _Checker:
             if key not in table:
                 self.problem(where, f"{context} is missing `{key}` ({_describe(fields[key])})")
         return table
+
+
+def _is_duration(value: Any) -> bool:
+    """The executor's own parser decides, so a runbook never passes a value apply refuses."""
+    from phasetui.db.session import parse_duration
+
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    try:
+        return parse_duration(value) >= 0
+    except BadInput:
+        return False
 
 
 def _describe(kind: str) -> str:
