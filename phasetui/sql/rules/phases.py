@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from phasetui.sql import locks as L
 from phasetui.sql.context import Context
 from phasetui.sql.effects import NOT_DDL
 from phasetui.sql.findings import ERROR, WARNING, Finding
@@ -63,6 +64,15 @@ def _expand_violation(node: Any, ctx: Context) -> tuple[str, str] | None:
     return None
 
 
+def _strongest(ctx: Context) -> dict:
+    """lock and duration of the statement's strongest lock, for phase findings."""
+    effects = ctx.effects or []
+    if not effects:
+        return {"duration": L.CATALOG}
+    eff = max(effects, key=lambda e: L.strength(e.mode))
+    return {"lock": eff.mode, "duration": eff.duration}
+
+
 def phase_expand(node: Any, ctx: Context) -> Iterator[Finding]:
     """The expand phase is additive only: old code must keep working unchanged."""
     if ctx.phase != "expand" or any(f.severity == ERROR for f in ctx.current):
@@ -76,6 +86,7 @@ def phase_expand(node: Any, ctx: Context) -> Iterator[Finding]:
         f"the expand phase allows no constraints, triggers, NOT NULL tightening or drops: "
         f"this statement {what} on `{table}`",
         relation=table,
+        **_strongest(ctx),
         rewrite=[
             step("contract", ctx.stmt.text, "move it to the contract phase (in its online form)")
         ],
@@ -91,6 +102,7 @@ def phase_backfill(node: Any, ctx: Context) -> Iterator[Finding]:
         "phase-backfill",
         "the backfill phase allows no DDL: move this statement to expand or contract",
         relation=relname(getattr(node, "relation", None)),
+        **_strongest(ctx),
         rewrite=[
             step(
                 "expand",
