@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lint": ("phasetui.cli.lint_cmds", "lint", "Lint migration SQL for lock risks."),
     "rehearse": ("phasetui.cli.rehearse_cmds", "rehearse", "Run a migration in a rolled-back txn."),
     "apply": ("phasetui.cli.rehearse_cmds", "apply", "Apply migration SQL safely."),
+    "step": ("phasetui.cli.step_cmds", "step", "Lint, rehearse or apply a runbook's sql step."),
     "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
 }
