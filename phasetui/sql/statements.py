@@ -62,7 +62,8 @@ def _parse(text: str, name: str, line0: int = 1, col0: int = 1) -> list[tuple[An
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        message = exc.args[0]
+        offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
         line, col = _Lines(text).at(max(0, min(offset, len(text))))
         if line == 1:
             col += col0 - 1
