@@ -31,10 +31,10 @@ from phasetui.backfill.keys import TableKey, find_key
 from phasetui.backfill.planner import plan
 from phasetui.backfill.progress import Progress, progress_from
 from phasetui.backfill.result import BackfillResult
-from phasetui.backfill.retry import SessionSettings, hostname
+from phasetui.backfill.retry import SessionSettings, backoff, hostname
 from phasetui.backfill.spec import BackfillSpec
 from phasetui.backfill.throttles import Throttles
-from phasetui.backfill.worker import BatchEvent, RunContext, Worker
+from phasetui.backfill.worker import RECONNECT_SECONDS, BatchEvent, RunContext, Worker
 from phasetui.errors import UserError
 
 RATE_WINDOW_SECONDS = 30.0
@@ -212,42 +212,48 @@ class BackfillEngine:
         error: str | None = None
         try:
             while True:
-                row = store.load_state(monitor, self.name)
-                if row is None:
-                    error = "the backfill's state row was deleted"
-                    stop.set()
-                    break
-                if row.settings_version != version_at_start:
-                    wanted = row.workers
-                alive = [w for w in pool if w.is_alive() and not w.retire.is_set()]
-                finished = [w for w in pool if not w.is_alive()]
-                failed = [w for w in finished if w.outcome == "failed"]
-                if failed and error is None:
-                    error = str(failed[0].error or failed[0].stats.last_error)
-                    store.set_error(monitor, self.name, error, failed=True)
-                    stop.set()
-                terminal = {w.outcome for w in finished} & {"done", "stopped"}
-                if not stop.is_set() and not terminal and row.control != "stop":
-                    while len(alive) < wanted:
-                        w = Worker(ctx, next_index)
-                        next_index += 1
-                        w.start()
-                        pool.append(w)
-                        alive.append(w)
-                    for w in alive[wanted:]:
-                        w.retire.set()
-                throttled = sum(w.stats.throttled_seconds for w in pool)
-                reason = next(
-                    (w.stats.throttle_reason for w in alive if w.stats.throttle_reason), None
-                )
-                progress = self._tick(
-                    monitor, pool, samples, throttled - throttled_reported, reason
-                )
-                throttled_reported = throttled
-                if on_progress is not None:
-                    on_progress(progress)
-                if pool and not any(w.is_alive() for w in pool):
-                    break
+                try:
+                    row = store.load_state(monitor, self.name)
+                    if row is None:
+                        error = "the backfill's state row was deleted"
+                        stop.set()
+                        break
+                    if row.settings_version != version_at_start:
+                        wanted = row.workers
+                    alive = [w for w in pool if w.is_alive() and not w.retire.is_set()]
+                    finished = [w for w in pool if not w.is_alive()]
+                    failed = [w for w in finished if w.outcome == "failed"]
+                    if failed and error is None:
+                        error = str(failed[0].error or failed[0].stats.last_error)
+                        store.set_error(monitor, self.name, error, failed=True)
+                        stop.set()
+                    terminal = {w.outcome for w in finished} & {"done", "stopped"}
+                    if not stop.is_set() and not terminal and row.control != "stop":
+                        while len(alive) < wanted:
+                            w = Worker(ctx, next_index)
+                            next_index += 1
+                            w.start()
+                            pool.append(w)
+                            alive.append(w)
+                        for w in alive[wanted:]:
+                            w.retire.set()
+                    throttled = sum(w.stats.throttled_seconds for w in pool)
+                    reason = next(
+                        (w.stats.throttle_reason for w in alive if w.stats.throttle_reason), None
+                    )
+                    progress = self._tick(
+                        monitor, pool, samples, throttled - throttled_reported, reason
+                    )
+                    throttled_reported = throttled
+                    if on_progress is not None:
+                        on_progress(progress)
+                    if pool and not any(w.is_alive() for w in pool):
+                        break
+                except (psycopg.OperationalError, psycopg.InterfaceError):
+                    # Server restart or a terminated session: the workers reconnect on
+                    # their own; the monitor does the same and carries on.
+                    monitor = self._reconnect(monitor, stop)
+                    continue
                 self._wait(stop, pool, progress_interval)
         except KeyboardInterrupt:
             stop.set()
@@ -259,12 +265,34 @@ class BackfillEngine:
             for w in pool:
                 w.join()
         throttled = sum(w.stats.throttled_seconds for w in pool)
-        self._tick(monitor, pool, samples, throttled - throttled_reported, None)
-        result = self._finish(
-            monitor, pool, prepared, started_wall, started, rows_before, error, stop
-        )
+        for attempt in range(3):
+            try:
+                self._tick(monitor, pool, samples, throttled - throttled_reported, None)
+                result = self._finish(
+                    monitor, pool, prepared, started_wall, started, rows_before, error, stop
+                )
+                break
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                if attempt == 2:
+                    raise
+                monitor = self._reconnect(monitor, None)
         monitor.close()
         return result
+
+    def _reconnect(
+        self, monitor: psycopg.Connection, stop: threading.Event | None
+    ) -> psycopg.Connection:
+        monitor.close()
+        deadline = time.monotonic() + RECONNECT_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return open_connection(self.dsn)
+            except UserError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(backoff(attempt, base=0.2, cap=2.0))
 
     @staticmethod
     def _wait(stop: threading.Event, pool: list[Worker], seconds: float) -> None:
