@@ -115,6 +115,24 @@ class PhaseApp(App[None]):
         data = event.node.data
         self.query_one(StepDetail).show_step(data if isinstance(data, Step) else None)
 
+    @on(Tree.NodeSelected, "#phases")
+    def _step_selected(self, event: Tree.NodeSelected) -> None:
+        step = event.node.data
+        if not isinstance(step, Step):
+            return
+        if step.kind == "sql":
+            from phasetui.ops.sql_step import SqlStep
+            from phasetui.tui.sql_step_screen import SqlStepScreen
+
+            self.push_screen(
+                SqlStepScreen(SqlStep(self.runbook, step), self.repo, self.run_id, self.who)
+            )
+        elif step.kind != "check":
+            self.notify(
+                f"{step.kind} steps run headless for now; see `phasetui --help`.",
+                severity="information",
+            )
+
     @on(ChecklistPane.RowHighlighted, "#checklist")
     def _item_highlighted(self, event: ChecklistPane.RowHighlighted) -> None:
         if self.state is not None and event.row_key.value:
