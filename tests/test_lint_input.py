@@ -22,7 +22,7 @@ PRETEND_NEW = """
 """
 
 PRETEND_OLD = """CreateFlightsTable: create table "flights" ("id" bigserial not null primary key)
-CreateFlightsTable: alter table "flights" add constraint "flights_id_fk" foreign key ("id") references "x" ("id")
+CreateFlightsTable: alter table "flights" add foreign key ("id") references "x" ("id")
 AddVotesToUsers: alter table "users" add column "votes" integer not null
 """
 

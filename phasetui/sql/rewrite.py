@@ -35,3 +35,14 @@ def step(phase: str, sql: str, note: str = "") -> RewriteStep:
 def phase_or(ctx_phase: str, default: str) -> str:
     """The phase a rewrite step belongs to: the one being linted, unless it is 'any'."""
     return default if ctx_phase in {"any", "backfill"} else ctx_phase
+
+
+def insert_after_keyword(text: str, keyword: str, words: str) -> str | None:
+    """The statement text with ``words`` inserted after its first ``keyword`` token, keeping
+    the author's formatting; None when the keyword is not there."""
+    from pglast.parser import scan
+
+    for token in scan(text):
+        if token.name == keyword:
+            return f"{text[: token.end + 1]} {words}{text[token.end + 1 :]}"
+    return None

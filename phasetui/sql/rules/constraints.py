@@ -56,16 +56,10 @@ def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
             continue
         fk = kind == "CONSTR_FOREIGN"
         name = _constraint_name(table, con, "fkey" if fk else "check")
-        new = fresh(ctx.stmt.text)
-        new.cmds = tuple(
-            c
-            for c in new.cmds
-            if c.subtype.name == "AT_AddConstraint"
-            and c.def_.contype.name == kind
-            and _constraint_name(table, c.def_, "fkey" if fk else "check") == name
-        )
-        new.cmds[0].def_.skip_validation = True
-        new.cmds[0].def_.conname = name
+        if len(node.cmds) == 1 and con.conname:
+            sql = ctx.stmt.text + " NOT VALID"  # keeps the author's formatting
+        else:
+            sql = _not_valid_sql(ctx, table, kind, name, fk)
         lock = L.SHARE_ROW_EXCLUSIVE if fk else L.ACCESS_EXCLUSIVE
         what = "FOREIGN KEY" if fk else "CHECK"
         extra = f" and `{relname(con.pktable)}`" if fk else ""
@@ -77,13 +71,28 @@ def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
             lock=lock,
             duration=L.FULL_SCAN,
             rewrite=[
-                step(phase_or(ctx.phase, "contract"), to_sql(new), "catalog only"),
+                step(phase_or(ctx.phase, "contract"), sql, "catalog only"),
                 *_validate_steps(ctx, qualified(node.relation), name),
             ],
             assumptions=ctx.assume_large(table),
         )
     for cmd in _cmds(node, "AT_AddColumn"):
         yield from _inline_column_constraints(node, cmd.def_, ctx)
+
+
+def _not_valid_sql(ctx: Context, table: str, kind: str, name: str, fk: bool) -> str:
+    """The one ADD CONSTRAINT, named and NOT VALID, printed from a fresh tree."""
+    new = fresh(ctx.stmt.text)
+    new.cmds = tuple(
+        c
+        for c in new.cmds
+        if c.subtype.name == "AT_AddConstraint"
+        and c.def_.contype.name == kind
+        and _constraint_name(table, c.def_, "fkey" if fk else "check") == name
+    )
+    new.cmds[0].def_.skip_validation = True
+    new.cmds[0].def_.conname = name
+    return to_sql(new)
 
 
 def _inline_column_constraints(node: Any, coldef: Any, ctx: Context) -> Iterator[Finding]:

@@ -9,7 +9,7 @@ from phasetui.sql import locks as L
 from phasetui.sql.context import Context, has_concurrent
 from phasetui.sql.findings import Finding
 from phasetui.sql.names import dotted, quote_ident, quote_name, relname
-from phasetui.sql.rewrite import fresh, phase_or, step, to_sql
+from phasetui.sql.rewrite import fresh, insert_after_keyword, phase_or, step, to_sql
 from phasetui.sql.rules.base import Rule
 
 
@@ -21,8 +21,11 @@ def create_index(node: Any, ctx: Context) -> Iterator[Finding]:
     if not node.relation.inh:
         # ON ONLY parent: builds nothing on the partitions (they are attached one by one)
         return
-    new = fresh(ctx.stmt.text)
-    new.concurrent = True
+    sql = insert_after_keyword(ctx.stmt.text, "INDEX", "CONCURRENTLY")
+    if sql is None:
+        new = fresh(ctx.stmt.text)
+        new.concurrent = True
+        sql = to_sql(new)
     phase = phase_or(ctx.phase, "contract" if node.unique else "expand")
     yield ctx.finding(
         "create-index-not-concurrent",
@@ -33,7 +36,7 @@ def create_index(node: Any, ctx: Context) -> Iterator[Finding]:
         rewrite=[
             step(
                 phase,
-                to_sql(new),
+                sql,
                 "outside a transaction; if it fails, DROP INDEX CONCURRENTLY the INVALID "
                 "index and retry",
             )
