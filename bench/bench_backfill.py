@@ -1,0 +1,255 @@
+"""Backfill benchmark: phasetui against one big UPDATE and a chunkById-style peer.
+
+    python bench/bench_backfill.py [--rows 2000000] [--probe-interval-ms 20]
+
+On a private embedded PostgreSQL (shared_buffers 1GB, max_wal_size 4GB, set with ALTER
+SYSTEM and a restart), for each method: rebuild ``users(id bigserial primary key, email,
+created_at, prefs jsonb)`` with ``--rows`` rows plus a new empty ``settings jsonb`` column,
+VACUUM ANALYZE + CHECKPOINT, then fill ``settings`` with
+``jsonb_build_object('theme', 'light', 'created', created_at)`` using
+
+    (a) one single UPDATE of the whole table (the throughput limit; blocks the application)
+    (b) phasetui with default settings
+    (c) phasetui with 2 workers
+    (d) chunkById-style peer: SELECT 1,000 ids, then UPDATE … WHERE id = ANY(ids)
+
+While each runs, an OPEN-LOOP probe (a separate process, 4 clients) sends single-row
+UPDATEs on random ids on a fixed schedule (every --probe-interval-ms per client) and
+measures each request's latency from its *scheduled* start, so a blocked client counts the
+whole wait (a closed-loop probe hides it). Prints seconds, rows/s, the throughput ratio to
+(a), WAL written, and the probe's p50/p99/max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EXPR = "jsonb_build_object('theme', 'light', 'created', created_at)"
+
+
+# -- server -----------------------------------------------------------------------------
+def pg_ctl(data: Path, *args: str) -> None:
+    from phasetui.demo.server import pg_bin_dir
+
+    cmd = [str(pg_bin_dir() / "pg_ctl"), "-w", "-D", str(data), *args]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "pgserver", "--", *cmd]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_server(folder: Path) -> tuple[str, Path]:
+    from phasetui.demo.server import start_embedded
+
+    data = folder / "data"
+    dsn = start_embedded(data, cleanup_mode="stop")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET shared_buffers = '1GB'")
+        conn.execute("ALTER SYSTEM SET max_wal_size = '4GB'")
+        conn.execute("ALTER SYSTEM SET checkpoint_timeout = '30min'")
+    pg_ctl(data, "-m", "fast", "-l", str(data / "log"), "restart")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        sb = conn.execute("SHOW shared_buffers").fetchone()[0]
+        mw = conn.execute("SHOW max_wal_size").fetchone()[0]
+        ver = conn.execute("SHOW server_version").fetchone()[0]
+    print(f"server: PostgreSQL {ver}, shared_buffers {sb}, max_wal_size {mw}", flush=True)
+    return dsn, data
+
+
+def rebuild(dsn: str, rows: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS phasetui CASCADE")
+        conn.execute("DROP TABLE IF EXISTS users")
+        conn.execute(
+            "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, "
+            "created_at timestamptz NOT NULL, prefs jsonb)"
+        )
+        conn.execute(
+            "INSERT INTO users (email, created_at, prefs) SELECT 'user' || g || '@example.com', "
+            "now() - g * interval '1 minute', '{}'::jsonb FROM generate_series(1, %s) g",
+            (rows,),
+        )
+        conn.execute("ALTER TABLE users ADD COLUMN settings jsonb")  # the expand phase
+        conn.execute("VACUUM ANALYZE users")
+        conn.execute("CHECKPOINT")
+
+
+# -- open-loop probe ----------------------------------------------------------------------
+def probe_process(dsn: str, rows: int, interval: float, stop, out) -> None:
+    """4 clients; request k of a client is due at start + k*interval; latency counts from
+    then, so time spent blocked (and the requests queued behind it) is all measured."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.monotonic() + 0.2
+
+    def client(offset: float) -> None:
+        rnd = random.Random()
+        conn = psycopg.connect(dsn, autocommit=True)
+        k = 0
+        mine: list[float] = []
+        while not stop.is_set():
+            due = start + offset + k * interval
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            conn.execute("UPDATE users SET email = email WHERE id = %s", (rnd.randint(1, rows),))
+            mine.append(time.monotonic() - due)
+            k += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [
+        threading.Thread(target=client, args=(i * interval / 4,), daemon=True) for i in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(latencies)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+# -- methods --------------------------------------------------------------------------------
+def single_update(dsn: str) -> int:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(f"UPDATE users SET settings = {EXPR}").rowcount
+
+
+def phasetui_run(dsn: str, workers: int) -> int:
+    from phasetui.backfill.engine import run_backfill
+    from phasetui.backfill.spec import BackfillSpec
+
+    spec = BackfillSpec.from_mapping(
+        {"table": "users", "set": [f"settings = {EXPR}"], "where": "settings IS NULL"}
+    )
+    result = run_backfill(dsn, spec, workers=workers)
+    assert result.state == "done", result
+    phasetui_run.last = result  # type: ignore[attr-defined]
+    return result.rows_this_run
+
+
+def chunk_by_id(dsn: str) -> int:
+    done, last = 0, 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM users WHERE id > %s ORDER BY id LIMIT 1000", (last,)
+                ).fetchall()
+            ]
+            if not ids:
+                return done
+            done += conn.execute(
+                f"UPDATE users SET settings = {EXPR} WHERE id = ANY(%s)", (ids,)
+            ).rowcount
+            last = ids[-1]
+
+
+def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
+    rebuild(dsn, rows)
+    ctx = mp.get_context("spawn")
+    stop, out = ctx.Event(), ctx.Queue()
+    probe = ctx.Process(target=probe_process, args=(dsn, rows, interval, stop, out))
+    probe.start()
+    time.sleep(1.0)  # the probe is connected and on schedule
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        lsn0 = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    started = time.monotonic()
+    updated = fn(dsn)
+    seconds = time.monotonic() - started
+    stop.set()
+    latencies = out.get()
+    probe.join()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        wal = conn.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)::bigint", (lsn0,)
+        ).fetchone()[0]
+        missing = conn.execute("SELECT count(*) FROM users WHERE settings IS NULL").fetchone()[0]
+    assert updated == rows and missing == 0, (label, updated, missing)
+    ms = [x * 1000 for x in latencies]
+    row = {
+        "method": label,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds,
+        "wal_mb": wal / 1e6,
+        "p50": percentile(ms, 0.50),
+        "p99": percentile(ms, 0.99),
+        "max": max(ms) if ms else float("nan"),
+        "probes": len(ms),
+        "mean": statistics.fmean(ms) if ms else float("nan"),
+    }
+    print(
+        f"  {label:<34} {seconds:7.2f}s {row['rows_per_s']:>10,.0f} rows/s  "
+        f"probe p50 {row['p50']:6.1f} ms  p99 {row['p99']:8.1f} ms  max {row['max']:8.1f} ms "
+        f"({row['probes']} probes)",
+        flush=True,
+    )
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--probe-interval-ms", type=float, default=20.0)
+    ap.add_argument("--only", default="abcd", help="Which methods to run (letters).")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="phasetui-bench-"))
+    interval = args.probe_interval_ms / 1000
+    methods = {
+        "a": ("(a) single UPDATE", single_update),
+        "b": ("(b) phasetui defaults (1 worker)", lambda d: phasetui_run(d, 1)),
+        "c": ("(c) phasetui 2 workers", lambda d: phasetui_run(d, 2)),
+        "d": ("(d) chunkById peer (1,000 ids)", chunk_by_id),
+    }
+    try:
+        dsn, data = start_server(folder)
+        print(
+            f"{args.rows:,} rows; probe: 4 clients, one UPDATE each every "
+            f"{args.probe_interval_ms:g} ms, latency from the scheduled start; "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
+        results = [measure(dsn, args.rows, *methods[m], interval) for m in args.only]
+    finally:
+        try:
+            pg_ctl(folder / "data", "-m", "fast", "stop")
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+    base = next((r for r in results if r["method"].startswith("(a)")), None)
+    print()
+    print("| method | seconds | rows/s | × (a) throughput | WAL MB | probe p50 | p99 | max |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        ratio = f"{r['rows_per_s'] / base['rows_per_s']:.2f}" if base else "-"
+        print(
+            f"| {r['method']} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {ratio} | "
+            f"{r['wal_mb']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['max']:.0f} ms |"
+        )
+
+
+if __name__ == "__main__":
+    main()
