@@ -106,3 +106,13 @@ async def test_unset_environment_variable_is_a_clear_message(tmp_path, monkeypat
         status = str(screen.query_one("#step-status").render())
         assert "PHASETUI_PRODUCTION_DSN is not set" in status
         assert screen.report is not None  # linted offline, and said so
+
+
+async def test_run_screen_keys_are_inert_on_the_step_screen(tmp_path, envs):
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_add_column(pilot)
+        await pilot.press("c", "p", "t", "n")
+        await settle(pilot)
+        assert pilot.app.screen is screen and app.is_running

@@ -69,6 +69,14 @@ class PhaseApp(App[None]):
                 yield notes
         yield Footer()
 
+    MAIN_SCREEN_ACTIONS = frozenset({"tick", "note", "focus", "reload"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Run-screen keys do nothing (and leave the footer) while another screen is on top."""
+        if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
+
     def on_mount(self) -> None:
         self.query_one(PhaseTree).focus()
         self.load_state()
