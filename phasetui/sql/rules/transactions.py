@@ -23,7 +23,7 @@ def lock_timeout(node: Any, ctx: Context) -> Iterator[Finding]:
     """A blocking lock with no non-zero lock_timeout in effect can queue the whole table."""
     if ctx.lock_timeout_set or not ctx.effects or ctx.stmt.unit in ctx.timeout_warned:
         return
-    if any(f.severity == ERROR for f in ctx.current):
+    if any(f.counts for f in ctx.current):
         return  # the error's rewrite already replaces this statement
     blocking = [e for e in ctx.effects if L.is_blocking(e.mode) and not ctx.is_new(e.relation)]
     if not blocking:
