@@ -69,12 +69,20 @@ _STOP = {
 }
 
 
-def _is_word(tok, word: str) -> bool:
+@lru_cache(maxsize=1)
+def _quoted_types() -> tuple:
     from sqlglot.tokens import TokenType
 
-    return tok.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) and (
-        tok.text.upper() == word
-    )
+    return (TokenType.STRING, TokenType.IDENTIFIER)
+
+
+def _word(tok) -> str:
+    """The token's keyword text in upper case, or "" for strings and quoted names."""
+    return "" if tok.token_type in _quoted_types() else tok.text.upper()
+
+
+def _is_word(tok, word: str) -> bool:
+    return _word(tok) == word
 
 
 def parse_create_table(stmt: str) -> TableText:
@@ -149,7 +157,7 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
             depth -= 1
-        elif depth == 0 and i > 0 and any(_is_word(tok, w) for w in _STOP):
+        elif depth == 0 and i > 0 and _word(tok) in _STOP:
             cut = i
             break
     col.type = _span(stmt, rest[:cut])

@@ -33,6 +33,7 @@ def qualify(*parts: str) -> str:
     return ".".join(quote_ident(p) for p in parts)
 
 
+_SIMPLE_DOTTED = re.compile(r"^[a-z_][a-z0-9_$]*(?:\.[a-z_][a-z0-9_$]*)*$")
 _PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^".\s(]+))\s*')
 
 
@@ -41,9 +42,11 @@ def split_qualified(text: str) -> list[str]:
 
     Unquoted parts fold to lower case, as PostgreSQL folds them.
     """
+    text = text.strip()
+    if _SIMPLE_DOTTED.match(text):
+        return text.split(".")
     parts: list[str] = []
     pos = 0
-    text = text.strip()
     while pos < len(text):
         m = _PART.match(text, pos)
         if not m:

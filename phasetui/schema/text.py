@@ -21,6 +21,11 @@ def squash(text: str) -> str:
     """Collapses whitespace runs outside literals/quoted names to one space; strips ``;``."""
     if not text:
         return text
+    if "'" not in text and '"' not in text and "$" not in text:
+        result = " ".join(text.split())
+        while result.endswith(";"):
+            result = result[:-1].rstrip()
+        return result
     out: list[str] = []
     for m in _TOKEN.finditer(text):
         if m.lastgroup == "ws":
