@@ -141,3 +141,40 @@ def test_interactive_demo_in_a_real_terminal(demo_env, tmp_path):
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     log = git(audit, "log", "-1", "--format=%an|%s")
     assert log.startswith("Demo DBA|") and log.strip().endswith(": tick backup")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_tui_exits_when_its_terminal_goes_away(tmp_path):
+    """A dropped SSH session (SIGHUP) must end the TUI, not leave it spinning on a dead tty."""
+    audit = tmp_path / f"audit-{os.getpid()}"
+    session = f"phasetui-hup-{os.getpid()}"
+    runbook = ROOT / "sample_runbooks" / "online_migration_checklist.md"
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            f"phasetui run {runbook} --audit-repo {audit}",
+        ],
+        check=True,
+    )
+    try:
+        _wait_for(session, "Checklist 0/6")
+        pids = subprocess.run(["pgrep", "-f", str(audit)], capture_output=True, text=True)
+        assert pids.stdout.strip(), "the TUI process was not found"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if subprocess.run(["pgrep", "-f", str(audit)], capture_output=True).returncode == 1:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the TUI kept running after its terminal went away")
+    assert git(audit, "status", "--porcelain") == ""
