@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from phasetui.sql import locks
 from phasetui.sql.findings import ERROR, WARNING, Finding, RewriteStep
-from phasetui.sql.names import bare, relname, type_name, walk
+from phasetui.sql.names import bare, type_name, walk
 from phasetui.sql.statements import Statement
 from phasetui.sql.typechange import ColumnType
 
@@ -267,10 +267,6 @@ def column_def_type(coldef: Any) -> ColumnType:
     from phasetui.sql.names import normal_type
 
     return ColumnType(normal_type(name), mods)
-
-
-def rel(node: Any) -> str:
-    return relname(node)
 
 
 def mentions_value(stmt: Statement, value: str) -> bool:

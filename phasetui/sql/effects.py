@@ -206,10 +206,6 @@ def _set_schema(node: Any) -> list[Effect]:
     return []
 
 
-def _comment(node: Any) -> list[Effect]:
-    return []
-
-
 _DDL_QUIET = (
     "CreateSeqStmt AlterSeqStmt CreateFunctionStmt AlterFunctionStmt CreateExtensionStmt "
     "AlterExtensionStmt CreateSchemaStmt CreateEnumStmt CompositeTypeStmt CreateDomainStmt "

@@ -17,10 +17,6 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def relname(rangevar: Any) -> str:
     """``schema.table`` as written (schema left out when not given)."""
     if rangevar is None:
