@@ -212,3 +212,12 @@ SET CONSTRAINTS ALL IMMEDIATE;
 CREATE TYPE mood AS ENUM ('sad', 'ok');
 ALTER TYPE mood ADD VALUE 'happy';
 ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';
+
+-- case: domain-check-without-not-valid
+-- expect: constraint-not-valid
+ALTER DOMAIN positive_int ADD CONSTRAINT positive_int_check CHECK (VALUE > 0);
+
+-- case: safe-domain-check-not-valid
+-- expect: safe
+ALTER DOMAIN positive_int ADD CONSTRAINT positive_int_check CHECK (VALUE > 0) NOT VALID;
+ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive_int_check;

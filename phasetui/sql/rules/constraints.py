@@ -46,6 +46,9 @@ def _validate_steps(ctx: Context, table_sql: str, name: str) -> list[RewriteStep
 
 def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
     """ADD FOREIGN KEY / CHECK without NOT VALID scans the table while blocking writes."""
+    if type(node).__name__ == "AlterDomainStmt":
+        yield from _domain_check(node, ctx)
+        return
     table = relname(node.relation)
     if ctx.is_new(table):
         return
@@ -78,6 +81,36 @@ def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
         )
     for cmd in _cmds(node, "AT_AddColumn"):
         yield from _inline_column_constraints(node, cmd.def_, ctx)
+
+
+def _domain_check(node: Any, ctx: Context) -> Iterator[Finding]:
+    """ALTER DOMAIN … ADD CHECK scans every column of the domain's type, in every table."""
+    con = node.def_
+    if node.subtype != "C" or con is None or con.skip_validation:
+        return
+    if con.contype.name != "CONSTR_CHECK":
+        return
+    domain = ".".join(n.sval for n in node.typeName)
+    name = con.conname or f"{domain.split('.')[-1]}_check"
+    sql = ctx.stmt.text + " NOT VALID" if con.conname else ctx.stmt.text
+    yield ctx.finding(
+        "constraint-not-valid",
+        f"ALTER DOMAIN {domain} ADD CHECK without NOT VALID scans every column of that type "
+        "in every table, blocking writes to them",
+        relation=domain,
+        lock=L.SHARE,
+        duration=L.FULL_SCAN,
+        rewrite=[
+            step(phase_or(ctx.phase, "contract"), sql, "catalog only; name the constraint"),
+            step(
+                phase_or(ctx.phase, "contract"),
+                f"ALTER DOMAIN {domain} VALIDATE CONSTRAINT {quote_ident(name)}",
+                "in a later transaction",
+            ),
+        ],
+        assumptions=(f"assuming columns of domain `{domain}` are in large tables",),
+        size_matters=False,
+    )
 
 
 def _not_valid_sql(ctx: Context, table: str, kind: str, name: str, fk: bool) -> str:
@@ -399,7 +432,7 @@ RULES = [
     Rule(
         "constraint-not-valid",
         "ADD FOREIGN KEY / CHECK without NOT VALID",
-        ("AlterTableStmt",),
+        ("AlterTableStmt", "AlterDomainStmt"),
         constraint_not_valid,
     ),
     Rule(
