@@ -22,6 +22,7 @@ from phasetui.audit.identity import Person
 from phasetui.audit.repo import AuditRepo
 from phasetui.errors import UserError
 from phasetui.ops.sql_step import SqlStep
+from phasetui.tui.lint_panel import LintPanel
 from phasetui.tui.rehearsal_table import RehearsalTable
 from phasetui.tui.text_dialog import TextDialog
 
@@ -56,9 +57,9 @@ class SqlStepScreen(Screen[None]):
         yield Static(title, id="step-title")
         with VerticalScroll(id="step-sql"):
             yield Static(self._sql_view(), id="step-sql-body")
-        with VerticalScroll(id="step-lint") as lint:
-            lint.border_title = "Lint"
-            yield Static(Text("Linting…", style="dim"), id="step-lint-body")
+        lint = LintPanel(id="step-lint")
+        lint.border_title = "Lint"
+        yield lint
         table = RehearsalTable(id="step-rehearsal")
         table.border_title = "Rehearsal (r)"
         yield table
@@ -95,8 +96,6 @@ class SqlStepScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="step")
     def _lint(self) -> None:
-        from phasetui.sql.formats import render_text
-
         note = ""
         try:
             try:
@@ -108,13 +107,12 @@ class SqlStepScreen(Screen[None]):
         except UserError as exc:
             self.app.call_from_thread(self._fail, exc)
             return
-        self.app.call_from_thread(self._lint_done, report, render_text(report), note)
+        self.app.call_from_thread(self._lint_done, report, note)
 
-    def _lint_done(self, report: Any, text: str, note: str = "") -> None:
+    def _lint_done(self, report: Any, note: str = "") -> None:
         self.busy = False
         self.report = report
-        body = self.query_one("#step-lint-body", Static)
-        body.update(Text(text.rstrip() or "No findings."))
+        self.query_one(LintPanel).show(report)
         errors = len(report.errors)
         self.query_one(
             "#step-lint"
