@@ -65,10 +65,8 @@ def record_result(repo: Any, run_id: str, step_id: str, result: BackfillResult, 
     ``repo`` is a ``phasetui.audit.repo.AuditRepo`` (or anything with its ``record``).
     """
     payload = {
-        "step": step_id,
         "name": result.name,
         "state": result.state,
-        "ok": result.ok,
         "table": result.table,
         "rows_updated": result.rows_updated,
         "rows_this_run": result.rows_this_run,
@@ -78,6 +76,13 @@ def record_result(repo: Any, run_id: str, step_id: str, result: BackfillResult, 
     }
     if result.last_error:
         payload["error"] = result.last_error
-    return repo.record(
-        run_id, "backfill", payload, who, files={f"backfill/{step_id}.json": result.to_json()}
+    return repo.record_step_result(
+        run_id,
+        step_id,
+        "backfill",
+        ok=result.ok,
+        summary=result.summary(),
+        payload=payload,
+        files={f"backfill/{step_id}.json": result.to_json()},
+        who=who,
     )

@@ -16,35 +16,17 @@ from typing import Any
 
 from phasetui.errors import BadInput, UserError
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|min|mins|m|h)?\s*$", re.I)
-_UNIT_SECONDS = {
-    None: 1.0,
-    "ms": 0.001,
-    "s": 1.0,
-    "sec": 1.0,
-    "secs": 1.0,
-    "m": 60.0,
-    "min": 60.0,
-    "mins": 60.0,
-    "h": 3600.0,
-}
-
 
 def parse_duration(value: str | float | int | None, what: str) -> float | None:
-    """Seconds from ``"2s"``, ``"500ms"``, ``"1min"`` or a plain number of seconds."""
+    """Seconds, or None when not given; the one duration parser of phasetui decides, so a
+    backfill step accepts exactly what the runbook validator and apply accept."""
+    from phasetui.db.session import parse_duration as parse
+
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise BadInput(f"{what}: expected a duration, got {value!r}", 'write e.g. "2s" or "500ms"')
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise BadInput(
-                f"{what}: {value!r} is not a duration", 'write e.g. "2s", "500ms" or "1min"'
-            )
-        seconds = float(m[1]) * _UNIT_SECONDS[m[2].lower() if m[2] else None]
+    seconds = parse(value, what=what)
     if seconds < 0:
         raise BadInput(f"{what}: a duration cannot be negative ({value!r})")
     return seconds
