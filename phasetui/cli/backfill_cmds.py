@@ -170,12 +170,9 @@ def run(
     if sync_commit:
         mapping["synchronous_commit"] = True
     spec = BackfillSpec.from_mapping(mapping)
-    stop = threading.Event()
-    with _Interrupt(stop, fmt):
-        if spec.command:
-            result = _run_external(target, spec, stop, fmt, interval, kill_on_stall)
-        else:
-            result = _run_batched(target, spec, stop, fmt, interval, restart)
+    result = execute(
+        target, spec, fmt=fmt, interval=interval, restart=restart, kill_on_stall=kill_on_stall
+    )
     if result_path:
         with open(result_path, "w", encoding="utf-8") as fh:
             fh.write(result.to_json())
@@ -186,6 +183,29 @@ def run(
         record_result(
             AuditRepo.open(audit_repo), run_id, step_id or result.name, result, as_name or ""
         )
+    finish(result, fmt)
+
+
+def execute(
+    target: str,
+    spec,
+    *,
+    fmt: str = "text",
+    interval: float | None = None,
+    restart: bool = False,
+    kill_on_stall: bool = False,
+):
+    """Runs a spec to its end with progress on the terminal; Ctrl-C stops after a batch.
+    Shared by `backfill run` and a runbook's backfill step (`phasetui step backfill`)."""
+    stop = threading.Event()
+    with _Interrupt(stop, fmt):
+        if spec.command:
+            return _run_external(target, spec, stop, fmt, interval, kill_on_stall)
+        return _run_batched(target, spec, stop, fmt, interval, restart)
+
+
+def finish(result, fmt: str) -> None:
+    """Prints the result and exits with the backfill exit codes (0 done, 1 failed, 3 resumable)."""
     if fmt == "json":
         _emit({"event": "result", **result.to_dict()})
     else:

@@ -123,3 +123,69 @@ def apply_step(
     sql_step.record_apply(repo, run, result, who)
     click.echo(result.to_markdown())
     raise SystemExit(0 if result.ok else 1)
+
+
+@step.command("backfill")
+@click.argument("runbook", type=click.Path(dir_okay=False))
+@click.argument("step_id")
+@audit_repo_option
+@run_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A progress bar, or JSON lines for cron logs.",
+)
+@click.option("--restart", is_flag=True, help="Forget the checkpoint and start over.")
+@click.option(
+    "--yes-i-mean-production",
+    "confirm",
+    default=None,
+    metavar="ENV",
+    help="Confirm a production environment by typing its name.",
+)
+@as_option
+def backfill_step(
+    runbook: str,
+    step_id: str,
+    audit_repo: str | None,
+    run_id: str | None,
+    fmt: str,
+    restart: bool,
+    confirm: str | None,
+    as_name: str | None,
+) -> None:
+    """Run (or resume) backfill STEP; record its figures as backfill/STEP.json in the run."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.runs import open_run
+    from phasetui.backfill.result import record_result
+    from phasetui.backfill.spec import BackfillSpec
+    from phasetui.cli.backfill_cmds import execute, finish
+    from phasetui.db.apply import check_apply_allowed
+    from phasetui.db.environments import resolve_dsn
+    from phasetui.errors import UserError
+    from phasetui.runbook.loader import load_runbook
+
+    rb = load_runbook(runbook)
+    st = rb.step(step_id)
+    if st is None or st.kind != "backfill":
+        known = ", ".join(s.id for s in rb.steps() if s.kind == "backfill") or "none"
+        raise UserError(
+            f"runbook {rb.id!r} has no backfill step {step_id!r}", f"backfill steps: {known}"
+        )
+    env = rb.environments[st.env or ""]
+    if env.production and confirm is None and not env.read_only:
+        confirm = click.prompt(
+            f"Type {env.name!r} to backfill on production", default="", show_default=False
+        )
+    check_apply_allowed(env, confirm)
+    spec = BackfillSpec.from_mapping({"name": f"{rb.id}.{st.id}", **st.params})
+    repo = AuditRepo.open(audit_path(audit_repo))
+    who = resolve_person(as_name)
+    run = open_run(repo, rb, run_id=run_id, who=who).run_id
+    result = execute(resolve_dsn(env), spec, fmt=fmt, restart=restart)
+    record_result(repo, run, st.id, result, str(who))
+    finish(result, fmt)
