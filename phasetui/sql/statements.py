@@ -1,8 +1,15 @@
 """Splits migration input into parsed statements with file, line and column.
 
 PostgreSQL's own grammar (pglast / libpg_query) parses the whole input at once, so every
-statement comes back as an AST node, never as opaque text; a parse failure becomes
+statement comes back as an AST node, never as opaque text, and a ``;`` inside a string, a
+dollar-quoted body or a comment never splits a statement; a parse failure becomes
 ``BadInput`` naming ``file:line:col`` and the parser's message (exit 2, no traceback).
+
+This is the one splitter of phasetui: the linter, the lock rehearsal and apply all number
+and place statements with it, so statement ``#n`` at ``line:col`` is the same statement in a
+lint finding, a rehearsal report and an apply step. Input is plain SQL or the output of
+``php artisan migrate --pretend``; psql meta-command lines (``\\connect``) are not SQL and are
+left out of every statement (:func:`meta_commands` lists them).
 """
 
 from __future__ import annotations
@@ -20,24 +27,64 @@ from phasetui.sql.pretend import fill_placeholders, looks_like_pretend, parse_pr
 
 _META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)  # psql meta-commands: \restrict, \connect
 
+# TransactionStmt kinds, by pglast's enum member name.
+_TXN_KINDS = {
+    "TRANS_STMT_BEGIN": "begin",
+    "TRANS_STMT_START": "begin",
+    "TRANS_STMT_COMMIT": "commit",
+    "TRANS_STMT_ROLLBACK": "rollback",
+    "TRANS_STMT_SAVEPOINT": "savepoint",
+    "TRANS_STMT_RELEASE": "release",
+    "TRANS_STMT_ROLLBACK_TO": "rollback_to",
+    "TRANS_STMT_PREPARE": "prepare",
+    "TRANS_STMT_COMMIT_PREPARED": "commit_prepared",
+    "TRANS_STMT_ROLLBACK_PREPARED": "rollback_prepared",
+}
+
 
 @dataclass
 class Statement:
+    """One statement of a migration input, as written (comments before it and the final
+    ``;`` trimmed), where it starts, and what the linter or the executor learns about it."""
+
     node: Any  # a pglast.ast node (the RawStmt's .stmt)
     text: str
     file: str
-    line: int
-    column: int
+    line: int  # 1-based, of the statement's first token
+    column: int  # 1-based
     end_line: int
-    index: int = 0
+    index: int = 0  # 1-based position in its source: the "#n" every report shows
     unit: int = 0  # which migration (a file, or one Laravel migration) it belongs to
     migration: str | None = None
     implicit_txn: bool = False  # the tool wraps its migration in a transaction
     suppressions: dict[str, str] = field(default_factory=dict)
+    start: int = 0  # character offset of the first token in the source's text
+    # Why PostgreSQL refuses it inside a transaction block on the server at hand; filled in
+    # by phasetui.db.statements.split_statements (the linter's rules judge this themselves).
+    no_transaction: str | None = None
 
     @property
     def kind(self) -> str:
+        """The parse node's class name, e.g. ``"AlterTableStmt"``."""
         return type(self.node).__name__
+
+    @property
+    def where(self) -> str:
+        return f"{self.line}:{self.column}"
+
+    @property
+    def first_line(self) -> str:
+        """A one-line label for tables: the statement on one line, shortened."""
+        first = " ".join(self.text.split())
+        return first if len(first) <= 80 else first[:77] + "..."
+
+    @property
+    def txn_control(self) -> str | None:
+        """``"begin"``, ``"commit"``, ``"savepoint"``, … for BEGIN/COMMIT and friends."""
+        if self.kind != "TransactionStmt":
+            return None
+        name = self.node.kind.name
+        return _TXN_KINDS.get(name, name.lower())
 
 
 @dataclass(frozen=True)
@@ -85,24 +132,52 @@ def _blank_meta(text: str) -> str:
     return _META_LINE.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def meta_commands(text: str, statements: list[Statement]) -> list[tuple[int, int, str]]:
+    """[(line, column, command)] of the psql meta-commands of a plain SQL input that the
+    split left out (a backslash line inside a statement, in a string, is the statement's)."""
+    if "\\" not in text or looks_like_pretend(text):
+        return []
+    lines = _Lines(text)
+    out = []
+    for m in _META_LINE.finditer(text):
+        if any(s.start <= m.start() < s.start + len(s.text) for s in statements):
+            continue
+        command = m.group(0).strip()
+        line, col = lines.at(m.start() + m.group(0).index("\\"))
+        out.append((line, col, command))
+    return out
+
+
 def split_source(source: Source, unit0: int = 0) -> list[Statement]:
-    """Every statement of one input, plain SQL or Laravel's pretend output."""
+    """Every statement of one input, plain SQL or Laravel's pretend output, numbered from 1."""
     if looks_like_pretend(source.text):
-        return _split_pretend(source, unit0)
+        out = _split_pretend(source, unit0)
+    else:
+        out = _split_sql(source, unit0)
+    for number, stmt in enumerate(out, start=1):
+        stmt.index = number
+    return out
+
+
+def _split_sql(source: Source, unit0: int) -> list[Statement]:
+    # Meta-command lines are blanked for the parser only: the same offsets then hold in
+    # the original, whose text each statement keeps exactly (a backslash line in a string).
     text = _blank_meta(source.text)
     lines = _Lines(text)
     out = []
     for node, start, end in _parse(text, source.name):
-        body = text[start:end].rstrip().rstrip(";").rstrip()
+        length = len(text[start:end].rstrip().rstrip(";").rstrip())
+        body = source.text[start : start + length]
         line, col = lines.at(start)
-        end_line, _ = lines.at(start + max(len(body) - 1, 0))
-        out.append(Statement(node, body, source.name, line, col, end_line, unit=unit0))
+        end_line, _ = lines.at(start + max(length - 1, 0))
+        out.append(Statement(node, body, source.name, line, col, end_line, unit=unit0, start=start))
     return out
 
 
 def _split_pretend(source: Source, unit0: int) -> list[Statement]:
     out: list[Statement] = []
     units: dict[str, int] = {}
+    file_lines = _Lines(source.text)
     for query in parse_pretend(source.text):
         unit = units.setdefault(query.migration, unit0 + len(units))
         sql = query.sql
@@ -131,6 +206,7 @@ def _split_pretend(source: Source, unit0: int) -> list[Statement]:
                     unit=unit,
                     migration=query.migration,
                     implicit_txn=True,
+                    start=file_lines.starts[line + query.line - 2] + col - 1,
                 )
             )
     return out
