@@ -83,6 +83,9 @@ def rehearse(
     """Run FILE on a real database in one transaction that is always rolled back, and report
     per statement the locks taken, what they block, the time and any table rewrite.
 
+    FILE is SQL or the output of `php artisan migrate --pretend`; statements are numbered
+    and placed (#n, line) exactly as `phasetui lint` reports them.
+
     Exit 0 when every statement ran, 1 when one failed (the migration would fail too),
     2 for unreadable input.
     """
@@ -129,6 +132,8 @@ def _rehearsal_text(result: Any):
     ]
     for s in result.statements:
         head = Text(f"#{s.index} line {s.line}  ", style="bold")
+        if s.migration:
+            head.append(f"[{s.migration}] ")
         head.append(_one_line(s.sql, 200))
         parts.append(Text(""))
         parts.append(head)
@@ -220,6 +225,9 @@ def apply(
 ) -> None:
     """Apply FILE with lock_timeout and bounded retries: BEGIN … COMMIT blocks as one
     transaction, other statements one by one, CONCURRENTLY ones in autocommit.
+
+    FILE is SQL or the output of `php artisan migrate --pretend` (each Laravel migration
+    then runs as one transaction, as Laravel runs it).
 
     Exit 0 when every step is applied, 1 when a step failed (earlier steps stay applied).
     """

@@ -118,7 +118,7 @@ class StepResult:
     """One unit of the file: one transaction, or one autocommit statement."""
 
     number: int
-    statements: list[dict[str, Any]]  # index, line, column, sql
+    statements: list[dict[str, Any]]  # index, line, column, sql, migration
     autocommit: bool
     explicit: bool
     status: str = "not-run"  # "applied", "failed", "not-run", "unknown" (commit outcome lost)
@@ -283,7 +283,8 @@ def apply_sql(
     on_step: Callable[[StepResult], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ApplyResult:
-    """Applies ``sql`` step by step; stops at the first step that fails for good.
+    """Applies ``sql`` (plain SQL or ``php artisan migrate --pretend`` output, split as the
+    linter splits it) step by step; stops at the first step that fails for good.
 
     ``cleanup_invalid``: True drops INVALID indexes left by a failed concurrent build (then
     retries when the failure was retryable); a callable is asked per index (an interactive
@@ -296,14 +297,20 @@ def apply_sql(
     with Session(dsn, settings) as session:
         version = session.server_version()
         statements = split_statements(sql, source=source, server_version=version)
-        batches = plan_batches(statements, source=source)
+        batches = plan_batches(statements)
         if not batches:
             raise BadInput(f"{source}: no statements to apply")
         steps = [
             StepResult(
                 number=n,
                 statements=[
-                    {"index": s.index, "line": s.line, "column": s.column, "sql": s.text}
+                    {
+                        "index": s.index,
+                        "line": s.line,
+                        "column": s.column,
+                        "sql": s.text,
+                        "migration": s.migration,
+                    }
                     for s in b.statements
                 ],
                 autocommit=b.autocommit,

@@ -25,7 +25,7 @@ from phasetui.db.environments import Environment, redact
 from phasetui.db.evidence import dumps, fmt_seconds, md_cell, md_code_block
 from phasetui.db.locks import blocked_operations, blocks_summary, normalize_mode, strongest
 from phasetui.db.session import Attempt, ExecSettings, Session, classify, error_text
-from phasetui.db.statements import Statement, split_statements
+from phasetui.db.statements import Statement, needs_parameters, split_statements
 from phasetui.errors import UserError
 
 _LOCKS_SQL = """
@@ -134,6 +134,7 @@ class StatementRehearsal:
     documented_lock: str | None = None  # for statements that could not be rehearsed
     stand_in: str | None = None  # SQL run in its place so later statements can be rehearsed
     sqlstate: str | None = None
+    migration: str | None = None  # the Laravel migration, for `migrate --pretend` input
 
     @property
     def strongest_lock(self) -> str | None:
@@ -191,6 +192,7 @@ class StatementRehearsal:
             "documented_lock": self.documented_lock,
             "stand_in": self.stand_in,
             "sqlstate": self.sqlstate,
+            "migration": self.migration,
         }
 
 
@@ -399,7 +401,9 @@ def rehearse_sql(
     on_statement: Callable[[StatementRehearsal], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RehearsalResult:
-    """Rehearses ``sql`` on ``dsn`` and returns the per-statement report. Never commits.
+    """Rehearses ``sql`` (plain SQL or ``php artisan migrate --pretend`` output, numbered and
+    placed as ``phasetui lint`` does) on ``dsn`` and returns the per-statement report.
+    Never commits.
 
     ``on_statement`` is called after each statement (for live progress in the TUI);
     ``cancelled`` is polled between statements.
@@ -431,6 +435,7 @@ def rehearse_sql(
                     sql=st.text,
                     kind=st.kind,
                     status="rehearsed",
+                    migration=st.migration,
                 )
                 results.append(rec)
                 if failed or (cancelled is not None and cancelled()):
@@ -445,6 +450,14 @@ def rehearse_sql(
                 ):
                     rec.status = "skipped"
                     rec.reason = _txn_note(st)
+                    _notify(on_statement, rec)
+                    continue
+                if needs_parameters(st):
+                    rec.status = "not-rehearsed"
+                    rec.reason = (
+                        "its bound parameter values are not in the input "
+                        "(`migrate --pretend` prints them as ?)"
+                    )
                     _notify(on_statement, rec)
                     continue
                 if st.no_transaction:

@@ -1,68 +1,31 @@
-"""Migration SQL as a list of statements, each with its position and its transaction needs.
+"""What executing migration statements needs on top of the shared split: transactions.
 
-Rehearsal and apply both run a file statement by statement, so they must know where each
-statement starts (to name ``file:line:col`` in a report), whether it is a transaction
-control statement (``BEGIN``/``COMMIT``: rehearsal must never let one through, apply uses them
-to group statements) and whether PostgreSQL refuses to run it inside a transaction block
-(``CREATE INDEX CONCURRENTLY`` and friends: rehearsal cannot run it, apply must run it in
-autocommit). The split uses pglast, i.e. PostgreSQL's own grammar, so a ``;`` inside a string,
-a dollar-quoted function body or a comment never splits a statement.
+Rehearsal and apply run a migration statement by statement, numbered and placed by
+:mod:`phasetui.sql.statements` (the splitter the linter uses too, so ``#n`` at ``line:col``
+is the same statement in a lint finding, a rehearsal and an apply). On top of that they
+must know whether PostgreSQL refuses a statement inside a transaction block (``CREATE INDEX
+CONCURRENTLY`` and friends: rehearsal cannot run it, apply must run it in autocommit) and
+how the input groups statements into transactions (``BEGIN``/``COMMIT`` in a SQL file, one
+transaction per Laravel migration in ``migrate --pretend`` output).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from phasetui.errors import BadInput
+from phasetui.sql.names import walk
+from phasetui.sql.statements import Source, Statement, meta_commands, split_source
 
-# TransactionStmt kinds, by pglast's enum member name.
-_TXN_KINDS = {
-    "TRANS_STMT_BEGIN": "begin",
-    "TRANS_STMT_START": "begin",
-    "TRANS_STMT_COMMIT": "commit",
-    "TRANS_STMT_ROLLBACK": "rollback",
-    "TRANS_STMT_SAVEPOINT": "savepoint",
-    "TRANS_STMT_RELEASE": "release",
-    "TRANS_STMT_ROLLBACK_TO": "rollback_to",
-    "TRANS_STMT_PREPARE": "prepare",
-    "TRANS_STMT_COMMIT_PREPARED": "commit_prepared",
-    "TRANS_STMT_ROLLBACK_PREPARED": "rollback_prepared",
-}
-
-_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement of a migration file, as written (comments before it trimmed)."""
-
-    index: int  # 1-based position in the file
-    text: str
-    start: int  # character offset of the statement's first token in the file
-    line: int  # 1-based
-    column: int  # 1-based
-    kind: str  # the parse node's class name, e.g. "AlterTableStmt"
-    txn_control: str | None = None  # "begin", "commit", "savepoint", … for TransactionStmt
-    no_transaction: str | None = None  # why PostgreSQL refuses it in a transaction block
-    node: Any = field(default=None, compare=False, repr=False)
-
-    @property
-    def where(self) -> str:
-        return f"{self.line}:{self.column}"
-
-    @property
-    def first_line(self) -> str:
-        """A one-line label for tables: the statement's first line, shortened."""
-        first = " ".join(self.text.split())
-        return first if len(first) <= 80 else first[:77] + "..."
-
-
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+__all__ = [
+    "Batch",
+    "Statement",
+    "needs_parameters",
+    "no_transaction_reason",
+    "plan_batches",
+    "split_statements",
+]
 
 
 def _has_option(params: Any, name: str) -> bool:
@@ -110,50 +73,31 @@ def no_transaction_reason(node: Any, server_version: int | None = None) -> str |
     return None
 
 
+def needs_parameters(st: Statement) -> bool:
+    """True for a statement with ``$n`` parameters (Laravel prints bound values as ``?``):
+    their values are not in the input, so it cannot run as written. A function body or a
+    PREPARE has parameters of its own and runs fine."""
+    if st.kind in ("CreateFunctionStmt", "PrepareStmt"):
+        return False
+    return any(type(n).__name__ == "ParamRef" for n in walk(st.node))
+
+
 def split_statements(
     sql: str, *, source: str = "<sql>", server_version: int | None = None
 ) -> list[Statement]:
-    """Parses ``sql`` and returns its statements in order; BadInput names ``file:line:col``."""
-    from pglast import parser
-
-    try:
-        raw = parser.parse_sql(sql)
-    except parser.ParseError as exc:
-        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        offset = max(0, min(len(sql), offset))
-        line, col = _line_col(sql, offset)
+    """The statements of ``sql`` (plain SQL or ``migrate --pretend`` output) in order, each
+    knowing whether it can run in a transaction on ``server_version``; BadInput names
+    ``file:line:col`` for a parse error or a psql meta-command (it is not SQL)."""
+    statements = split_source(Source(source, sql))
+    if found := meta_commands(sql, statements):
+        line, col, command = found[0]
         raise BadInput(
-            f"{source}:{line}:{col}: cannot parse SQL: {exc.args[0]}",
-            "fix the statement (phasetui parses with PostgreSQL's own grammar)",
-        ) from exc
-    out: list[Statement] = []
-    for raw_stmt in raw:
-        node = raw_stmt.stmt
-        begin = raw_stmt.stmt_location or 0
-        end = begin + raw_stmt.stmt_len if raw_stmt.stmt_len else len(sql)
-        chunk = sql[begin:end]
-        skip = _LEADING_NOISE.match(chunk)
-        lead = skip.end() if skip else 0
-        start = begin + lead
-        text = chunk[lead:].rstrip().rstrip(";").rstrip()
-        line, col = _line_col(sql, start)
-        txn = None
-        if type(node).__name__ == "TransactionStmt":
-            txn = _TXN_KINDS.get(node.kind.name, node.kind.name.lower())
-        out.append(
-            Statement(
-                index=len(out) + 1,
-                text=text,
-                start=start,
-                line=line,
-                column=col,
-                kind=type(node).__name__,
-                txn_control=txn,
-                no_transaction=no_transaction_reason(node, server_version),
-                node=node,
-            )
+            f"{source}:{line}:{col}: {command!r} is a psql meta-command, not SQL",
+            "remove it (phasetui runs the file's SQL statements, not psql)",
         )
-    return out
+    for st in statements:
+        st.no_transaction = no_transaction_reason(st.node, server_version)
+    return statements
 
 
 @dataclass(frozen=True)
@@ -169,16 +113,43 @@ class Batch:
         return self.statements[0]
 
 
-def plan_batches(statements: list[Statement], *, source: str = "<sql>") -> list[Batch]:
-    """Groups statements the way the file asks: ``BEGIN … COMMIT`` is one transaction, any
-    other statement runs in a transaction of its own (like ``psql``), and a statement that
-    cannot run in a transaction runs in autocommit. Refuses what PostgreSQL would refuse
-    mid-way (CONCURRENTLY inside BEGIN, an unclosed BEGIN), before anything runs."""
+def plan_batches(statements: list[Statement]) -> list[Batch]:
+    """Groups statements the way the input asks: ``BEGIN … COMMIT`` is one transaction, so
+    is each Laravel migration of ``migrate --pretend`` output (as Laravel runs it, unless it
+    uses CONCURRENTLY, which needs ``$withinTransaction = false``), any other statement runs
+    in a transaction of its own (like ``psql``), and a statement that cannot run in a
+    transaction runs in autocommit. Refuses what PostgreSQL would refuse mid-way
+    (CONCURRENTLY inside BEGIN, an unclosed BEGIN) and statements whose parameter values the
+    input lacks, before anything runs."""
     batches: list[Batch] = []
     open_block: list[Statement] | None = None
     opened_at: Statement | None = None
+    migration: list[Statement] = []  # the current Laravel migration's own transaction
+    autocommit_units = {st.unit for st in statements if st.implicit_txn and st.no_transaction}
+
+    def close_migration() -> None:
+        if migration:
+            batches.append(Batch(tuple(migration), autocommit=False, explicit=False))
+            migration.clear()
+
     for st in statements:
-        where = f"{source}:{st.line}:{st.column}"
+        where = f"{st.file}:{st.where}"
+        if needs_parameters(st):
+            raise BadInput(
+                f"{where}: {st.first_line!r} has bound parameters whose values the input lacks",
+                "run this migration with artisan, or write the values into the SQL",
+            )
+        if migration and migration[-1].unit != st.unit:
+            close_migration()
+        if (
+            st.implicit_txn
+            and st.unit not in autocommit_units
+            and st.txn_control is None
+            and open_block is None
+        ):
+            migration.append(st)
+            continue
+        close_migration()
         if st.txn_control == "begin":
             if open_block is not None:
                 raise BadInput(
@@ -211,9 +182,10 @@ def plan_batches(statements: list[Statement], *, source: str = "<sql>") -> list[
             open_block.append(st)
         else:
             batches.append(Batch((st,), autocommit=False, explicit=False))
+    close_migration()
     if open_block is not None:
         raise BadInput(
-            f"{source}:{opened_at.line}:{opened_at.column}: BEGIN without a COMMIT",
+            f"{opened_at.file}:{opened_at.where}: BEGIN without a COMMIT",
             "end the transaction with COMMIT",
         )
     return batches
