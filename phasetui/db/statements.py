@@ -92,7 +92,7 @@ def split_statements(
     if found := meta_commands(sql, statements):
         line, col, command = found[0]
         raise BadInput(
-            f"{source}:{line}:{col}: {command!r} is a psql meta-command, not SQL",
+            f"{source}:{line}:{col}: `{command}` is a psql meta-command, not SQL",
             "remove it (phasetui runs the file's SQL statements, not psql)",
         )
     for st in statements:

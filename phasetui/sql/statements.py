@@ -160,12 +160,20 @@ def split_source(source: Source, unit0: int = 0) -> list[Statement]:
 
 
 def _split_sql(source: Source, unit0: int) -> list[Statement]:
-    # Meta-command lines are blanked for the parser only: the same offsets then hold in
-    # the original, whose text each statement keeps exactly (a backslash line in a string).
-    text = _blank_meta(source.text)
+    # Meta-command lines are blanked only when the input does not parse as it is (a line
+    # starting with a backslash may be inside a string) and only for the parser: the same
+    # offsets hold in the original, whose text each statement keeps exactly.
+    text = source.text
+    try:
+        parsed = _parse(text, source.name)
+    except BadInput:
+        text = _blank_meta(text)
+        if text == source.text:
+            raise
+        parsed = _parse(text, source.name)
     lines = _Lines(text)
     out = []
-    for node, start, end in _parse(text, source.name):
+    for node, start, end in parsed:
         length = len(text[start:end].rstrip().rstrip(";").rstrip())
         body = source.text[start : start + length]
         line, col = lines.at(start)
