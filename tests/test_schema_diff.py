@@ -275,3 +275,22 @@ def test_cli_never_prints_a_password():
     )
     assert r.exit_code != 0
     assert "s3cret" not in r.output
+
+
+def test_runbook_capture_writes_dumps_and_reports(make_db):
+    from phasetui.schema.capture import capture_side, diff_sides
+
+    staging, production = make_db("staging"), make_db("production")
+    load_sql(staging, "CREATE TABLE t (a int);")
+    load_sql(production, "CREATE TABLE t (a int NOT NULL);")
+    result = diff_sides(capture_side("staging", staging), capture_side("prod/eu 1", production))
+    assert set(result.files) == {
+        "schema/staging.sql",
+        "schema/prod_eu_1.sql",
+        "schema/diff.md",
+        "schema/diff.json",
+    }
+    assert "CREATE TABLE public.t" in result.files["schema/staging.sql"]
+    assert "public.t.a" in result.files["schema/diff.md"]
+    assert result.summary == "1 changed, 1 high-risk or unreviewed"
+    assert all("password" not in text for text in result.files.values())
