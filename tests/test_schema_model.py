@@ -140,3 +140,22 @@ def test_a_parse_failure_names_the_line(text, line):
 
 def test_bundled_pg_dump_versions_are_found():
     assert 18 in bundled_pg_dumps()
+
+
+def test_edge_cases_dump_and_catalog_agree(db_dsn):
+    load_sql(db_dsn, (FIXTURES / "edge_cases.sql").read_text())
+    dump = load_dump(run_pg_dump(db_dsn), source="dump")
+    catalog = read_catalog(db_dsn)
+    assert model_differences(dump, catalog) == [
+        "only in A: ('other', 'ALTER AGGREGATE public.mysum(integer) OWNER TO postgres')",
+        "only in A: ('other', 'CREATE AGGREGATE public.mysum(integer) ( SFUNC = int4pl, "
+        "STYPE = integer )')",
+        "only in A: ('other', 'CREATE RULE r AS ON INSERT TO public.ul DO INSTEAD NOTHING')",
+    ]
+    atomic = dump.find("function", "public.atomic_f(a integer)")
+    assert atomic.attrs["body"].startswith("BEGIN ATOMIC") and atomic.attrs["body"].endswith("END")
+    assert dump.find("column", "public.d.f").attrs["type"] == "bit varying(5)"
+    assert dump.find("column", "public.d.e").attrs["default"] == "ARRAY[1, 2]"
+    assert dump.find("column", "public.gen.b").attrs["generated_kind"] == "VIRTUAL"
+    assert dump.find("constraint", "public.fkp.fkp_pkey").attrs["index_comment"] == "pk index"
+    assert dump.find("column", "public.parent.v").attrs["comment"] == 'it\'s "quoted" [x]'

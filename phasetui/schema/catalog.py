@@ -62,11 +62,27 @@ SELECT t.oid, n.nspname, t.typname, t.typtype, pg_catalog.pg_get_userbyid(t.typo
        (SELECT array_agg(pg_catalog.quote_ident(c.conname) || ' ' ||
                          pg_catalog.pg_get_constraintdef(c.oid) ORDER BY c.conname)
         FROM pg_catalog.pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')
-        AS constraints
+        AS constraints,
+       (SELECT 'subtype = ' || pg_catalog.format_type(r.rngsubtype, NULL)
+               || CASE WHEN r.rngmultitypid <> 0 THEN ', multirange_type_name = '
+                    || r.rngmultitypid::regtype::text ELSE '' END
+               || CASE WHEN NOT oc.opcdefault THEN ', subtype_opclass = '
+                    || pg_catalog.quote_ident(ocn.nspname) || '.'
+                    || pg_catalog.quote_ident(oc.opcname) ELSE '' END
+               || CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                    THEN ', collation = ' || r.rngcollation::regcollation::text ELSE '' END
+               || CASE WHEN r.rngcanonical <> 0 THEN ', canonical = '
+                    || r.rngcanonical::regproc::text ELSE '' END
+               || CASE WHEN r.rngsubdiff <> 0 THEN ', subtype_diff = '
+                    || r.rngsubdiff::regproc::text ELSE '' END
+        FROM pg_catalog.pg_range r JOIN pg_catalog.pg_opclass oc ON oc.oid = r.rngsubopc
+        JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+        JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+        WHERE r.rngtypid = t.oid) AS rangedef
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
 WHERE {USER_NS} AND {_not_ext("pg_type", "t.oid")}
-  AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND
+  AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND
        (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c'))
 """
 
@@ -119,7 +135,7 @@ ORDER BY a.attrelid, a.attnum
 
 CONSTRAINTS = """
 SELECT c.oid, c.conrelid, c.conname, c.contype, c.convalidated, c.conislocal, c.conparentid,
-       pg_catalog.pg_get_constraintdef(c.oid) AS def
+       c.conindid, pg_catalog.pg_get_constraintdef(c.oid) AS def
 FROM pg_catalog.pg_constraint c
 WHERE c.conrelid = ANY(%s) AND c.contype IN ('p', 'u', 'f', 'c', 'x')
 """
@@ -148,6 +164,8 @@ SELECT p.oid, n.nspname, p.proname, p.prokind, l.lanname AS lang, p.provolatile,
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE {where} AND {not_ext} AND p.prokind IN ('f', 'p', 'w')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'i')
 """
 
 TRIGGERS = """
@@ -347,6 +365,8 @@ class _Reader:
             attrs: dict[str, Any] = {"acl": self.acl(r["acl"], r["owner"], "type"), **common}
             if r["typtype"] == "e":
                 attrs.update(variant="enum", labels=tuple(r["labels"] or ()))
+            elif r["typtype"] == "r":
+                attrs.update(variant="range", definition=r["rangedef"])
             else:
                 attrs.update(variant="composite", attributes=tuple(r["attributes"] or ()))
             self.model.add(SchemaObject("type", name, attrs=attrs))
@@ -436,8 +456,12 @@ class _Reader:
         for r in self.rows(CONSTRAINTS, oids):
             if r["contype"] == "f" and r["conparentid"]:
                 continue  # cloned onto a partition from the parent's FK
-            if r["contype"] == "c" and not r["conislocal"]:
-                continue  # inherited CHECK
+            if (
+                r["contype"] == "c"
+                and not r["conislocal"]
+                and not self.partition.get(r["conrelid"])
+            ):
+                continue  # inherited CHECK (pg_dump writes it on partitions, not on children)
             table = self.rel[r["conrelid"]]
             definition = squash(r["def"])
             if definition.endswith(" NOT VALID"):
@@ -458,6 +482,9 @@ class _Reader:
                         "definition": definition,
                         "validated": None if r["convalidated"] else False,
                         "comment": self.comment("pg_constraint", r["oid"]),
+                        "index_comment": self.comment("pg_class", r["conindid"])
+                        if r["contype"] in ("p", "u", "x")
+                        else None,
                     },
                 )
             )

@@ -244,7 +244,10 @@ def _partition_of(ctx, m, stmt, line):
 def _table(ctx, m, stmt, line):
     from phasetui.schema.dump_tables import parse_create_table
 
-    t = parse_create_table(stmt)
+    notes: list[str] = []
+    t = parse_create_table(stmt, notes)
+    if notes:
+        ctx.skip("tables read without sqlglot's tree (a type its grammar lacks)")
     name = qualify(t.schema, t.name)
     tail = t.tail
     attrs: dict = {"unlogged": True if t.unlogged else None}
@@ -468,12 +471,10 @@ def _function(ctx, m, stmt, line):
 
 
 def _identity_args(args: str) -> str:
-    """Drops DEFAULT clauses and OUT parameters: the identity pg_dump uses in ALTER/COMMENT."""
+    """Drops DEFAULT clauses and ``IN``: the identity pg_dump uses in ALTER/COMMENT."""
     out = []
     for a in aclmod._split_top(args):
         a = re.split(r"\s+DEFAULT\s+|\s*=\s*", a, maxsplit=1, flags=re.I)[0].strip()
-        if re.match(r"^OUT\s", a, re.I):
-            continue
         a = re.sub(r"^IN\s+", "", a, flags=re.I)
         out.append(squash(a))
     return ", ".join(out)
@@ -597,9 +598,23 @@ def _comment(ctx, m, stmt, line):
                 target = ctx.model.find(k, name)
                 if target:
                     break
+    attr = "comment"
+    if target is None and kind == "INDEX":
+        target = _constraint_for_index(ctx, m["n"])
+        attr = "index_comment"
     if target is None:
         return _opaque(ctx, None, stmt, line)
-    target.attrs["comment"] = value
+    target.attrs[attr] = value
+
+
+def _constraint_for_index(ctx: _Ctx, index: str) -> SchemaObject | None:
+    """The constraint whose index has this name (pg_dump names them alike)."""
+    schema, name = _name(index)
+    prefix, suffix = qualify(schema) + ".", "." + qualify(name)
+    for obj in ctx.model:
+        if obj.kind == "constraint" and obj.name.startswith(prefix) and obj.name.endswith(suffix):
+            return obj
+    return None
 
 
 @handles(r"^(GRANT|REVOKE)\s")
@@ -664,14 +679,19 @@ def _label(text: str) -> str:
 
 
 def _statements(text: str, path: str) -> list[tuple[str, int]]:
+    """(statement, first line) pairs; comments and blank runs between them are dropped.
+
+    PostgreSQL's own parser splits (a ``BEGIN ATOMIC`` body holds semicolons, so a scanner
+    cannot); a statement it rejects is reported with its line.
+    """
     import pglast
 
     try:
-        slices = pglast.split(text, with_parser=False, only_slices=True)
+        slices = pglast.split(text, with_parser=True, only_slices=True)
     except Exception as exc:  # noqa: BLE001 - pglast raises its own error types
         where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         raise BadInput(
-            f"{path}:{line_of(text, where)}: cannot split into statements: {exc.args[0]}",
+            f"{path}:{line_of(text, where)}: PostgreSQL's parser rejects this: {exc.args[0]}",
             "is the statement complete (quotes, parentheses, $$ bodies)?",
         ) from exc
     out: list[tuple[str, int]] = []

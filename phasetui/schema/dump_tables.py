@@ -10,9 +10,11 @@ reader reads the very same text: exact equality, no normalisation guesswork.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from phasetui.schema.idents import split_qualified
 from phasetui.schema.text import squash
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -85,27 +87,43 @@ def _is_word(tok, word: str) -> bool:
     return _word(tok) == word
 
 
-def parse_create_table(stmt: str) -> TableText:
+def parse_create_table(stmt: str, notes: list[str] | None = None) -> TableText:
+    """Columns and checks of one ``CREATE TABLE``.
+
+    sqlglot's tree names the items when it parses the statement; where its grammar falls
+    short (``bit varying(5)`` is one case) the same token runs are read without the tree and
+    ``notes`` says so, so a dump never fails on a type sqlglot does not know.
+    """
     from sqlglot import exp
+    from sqlglot.errors import ParseError
     from sqlglot.tokens import TokenType
 
-    tree, tokens = sqlglot_parse(stmt)
-    if not isinstance(tree, exp.Create) or not isinstance(tree.this, exp.Schema):
+    dialect = _dialect()
+    tokens = dialect.tokenize(stmt)
+    try:
+        tree = dialect.parser().parse(list(tokens), stmt)[0]
+    except ParseError as exc:
+        tree = None
+        if notes is not None:
+            notes.append(str(exc).splitlines()[0])
+    if tree is not None and not (
+        isinstance(tree, exp.Create) and isinstance(tree.this, exp.Schema)
+    ):
         raise ValueError("not a CREATE TABLE with a column list")
-    table = tree.this.this
-    defs = tree.this.expressions
     # the items of the top-level parenthesised list, as token runs
     start = next(i for i, t in enumerate(tokens) if t.token_type == TokenType.L_PAREN)
     items: list[list] = [[]]
     depth = 0
     end = start
+    opening = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
+    closing = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
     for i in range(start, len(tokens)):
         tok = tokens[i]
-        if tok.token_type == TokenType.L_PAREN:
+        if tok.token_type in opening:
             depth += 1
             if depth == 1:
                 continue
-        elif tok.token_type == TokenType.R_PAREN:
+        elif tok.token_type in closing:
             depth -= 1
             if depth == 0:
                 end = i
@@ -115,24 +133,40 @@ def parse_create_table(stmt: str) -> TableText:
             continue
         items[-1].append(tok)
     items = [it for it in items if it]
-    if len(items) != len(defs):
-        raise ValueError("column list does not match the parse tree")
+    if depth != 0:
+        raise ValueError("unbalanced parentheses in the column list")
+    head = stmt[: tokens[start].start]
+    name_text = re.sub(
+        r"(?is)^\s*CREATE\s+(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+"
+        r"(?:IF\s+NOT\s+EXISTS\s+)?",
+        "",
+        head,
+    ).strip()
+    parts = split_qualified(name_text)
     out = TableText(
-        schema=table.args["db"].name if table.args.get("db") else "public",
-        name=table.name,
-        tail=stmt[tokens[end].end + 1 :].strip() if end + 1 <= len(tokens) else "",
+        schema=parts[0] if len(parts) > 1 else "public",
+        name=parts[-1],
+        tail=stmt[tokens[end].end + 1 :].strip(),
         unlogged=any(_is_word(t, "UNLOGGED") for t in tokens[:start]),
     )
+    defs = tree.this.expressions if tree is not None else [None] * len(items)
+    if len(items) != len(defs):
+        raise ValueError("column list does not match the parse tree")
     for node, toks in zip(defs, items, strict=True):
-        if isinstance(node, exp.ColumnDef):
-            out.columns.append(_column(stmt, node.name, toks))
-        elif isinstance(node, exp.Constraint) or _is_word(toks[0], "CONSTRAINT"):
-            name = node.name if isinstance(node, exp.Constraint) else toks[1].text
-            body = stmt[toks[2].start : toks[-1].end + 1]
-            out.checks.append((name, squash(body)))
+        first = _word(toks[0])
+        if first == "CONSTRAINT":
+            out.checks.append((toks[1].text, squash(stmt[toks[2].start : toks[-1].end + 1])))
+        elif first in ("CHECK", "PRIMARY", "UNIQUE", "FOREIGN", "EXCLUDE", "LIKE"):
+            raise ValueError(f"unnamed table constraint or LIKE: {_span(stmt, toks)[:60]!r}")
         else:
-            raise ValueError(f"unexpected item in a table definition: {node.sql()[:60]}")
+            name = node.name if isinstance(node, exp.ColumnDef) else _ident(toks[0])
+            out.columns.append(_column(stmt, name, toks))
     return out
+
+
+def _ident(tok) -> str:
+    """A column name token: quoted names keep their case, bare ones fold to lower case."""
+    return tok.text if tok.token_type in _quoted_types() else tok.text.lower()
 
 
 def _span(stmt: str, toks: list) -> str:
@@ -153,9 +187,9 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
     depth = 0
     cut = len(rest)
     for i, tok in enumerate(rest):
-        if tok.token_type == TokenType.L_PAREN:
+        if tok.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
             depth += 1
-        elif tok.token_type == TokenType.R_PAREN:
+        elif tok.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
             depth -= 1
         elif depth == 0 and i > 0 and _word(tok) in _STOP:
             cut = i
@@ -178,7 +212,7 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
         else:
             inner = text[text.index("(") + 1 : text.rindex(")")]
             col.generated = squash(inner)
-            col.generated_kind = "VIRTUAL" if upper.endswith("VIRTUAL") else "STORED"
+            col.generated_kind = "STORED" if upper.endswith("STORED") else "VIRTUAL"
     elif rest:
         raise ValueError(
             f"column {name}: {_span(stmt, rest)[:60]!r} is not how pg_dump writes a column"
