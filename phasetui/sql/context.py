@@ -109,6 +109,9 @@ class Context:
     not_valid: dict[tuple[str, str], int] = field(default_factory=dict)  # -> txn added
     validated: set[tuple[str, str]] = field(default_factory=set)
     held: dict[str, str] = field(default_factory=dict)  # relation -> strongest blocking mode
+    # relation -> strongest blocking mode taken earlier in this migration unit, in or out of
+    # a transaction block (migration runners usually run a whole file as one transaction)
+    unit_locked: dict[str, str] = field(default_factory=dict)
     session_timeout: bool = False
     local_timeout: bool = False
     utc: bool = False
@@ -240,18 +243,22 @@ class Context:
         from phasetui.sql.tracking import track
 
         track(self, self.stmt)
-        if effects and self.txn.in_block:
-            for eff in effects:
-                if locks.is_blocking(eff.mode) and not self.is_new(eff.relation):
-                    old = self.held.get(bare(eff.relation))
-                    if locks.strength(eff.mode) > locks.strength(old):
-                        self.held[bare(eff.relation)] = eff.mode
+        for eff in effects or ():
+            if locks.is_blocking(eff.mode) and not self.is_new(eff.relation):
+                rel = bare(eff.relation)
+                if locks.strength(eff.mode) > locks.strength(self.unit_locked.get(rel)):
+                    self.unit_locked[rel] = eff.mode
+                if self.txn.in_block and locks.strength(eff.mode) > locks.strength(
+                    self.held.get(rel)
+                ):
+                    self.held[rel] = eff.mode
         nxt = self.index + 1
         if nxt >= len(self.statements) or self.txns[nxt].txn != self.txn.txn:
             self.held.clear()
             self.local_timeout = False
         if nxt < len(self.statements) and self.statements[nxt].unit != self.stmt.unit:
             self.session_timeout = False  # each migration runs in its own session
+            self.unit_locked.clear()
         self.index = nxt
         self.current = []
 

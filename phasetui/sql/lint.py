@@ -18,10 +18,11 @@ from typing import Any
 
 from phasetui.errors import BadInput, UserError
 from phasetui.sql.catalog import CatalogFacts
-from phasetui.sql.context import Context, Options, assign_transactions
+from phasetui.sql.context import Context, Options, TxnInfo, assign_transactions
 from phasetui.sql.effects import statement_effects
 from phasetui.sql.findings import Finding, LintReport
 from phasetui.sql.names import dotted, relname, walk
+from phasetui.sql.plpgsql import expand_do_blocks
 from phasetui.sql.rules import RULES, RULES_BY_ID, rules_for
 from phasetui.sql.statements import Source, Statement, split_source
 from phasetui.sql.suppress import attach_suppressions
@@ -97,7 +98,12 @@ def referenced(statements: Iterable[Statement]) -> tuple[set[str], set[str]]:
 def lint_statements(
     statements: list[Statement], options: Options, disabled: frozenset[str] = frozenset()
 ) -> list[Finding]:
-    ctx = Context(options=options, statements=statements, txns=assign_transactions(statements))
+    statements, inside_do = expand_do_blocks(statements)
+    txns = assign_transactions(statements)
+    for i, (do_index, _line) in inside_do.items():
+        # a DO block is one transaction: what it runs shares it, whatever surrounds it
+        txns[i] = TxnInfo(txns[do_index].txn, True)
+    ctx = Context(options=options, statements=statements, txns=txns)
     findings: list[Finding] = []
     table: dict[str, list] = {}
     for stmt in statements:
@@ -110,6 +116,9 @@ def lint_statements(
             for finding in rule.check(stmt.node, ctx):
                 if finding.rule not in disabled:
                     ctx.current.append(finding)
+        if ctx.index in inside_do:
+            for finding in ctx.current:
+                finding.message += f" (inside the DO block, line {inside_do[ctx.index][1]})"
         findings.extend(ctx.current)
         ctx.advance(effects)
     return findings
@@ -129,7 +138,7 @@ def lint_sources(sources: list[Source], options: LintOptions | None = None) -> L
     if catalog is None and options.dsn:
         from phasetui.sql.catalog import read_catalog
 
-        tables, functions = referenced(statements)
+        tables, functions = referenced(expand_do_blocks(statements)[0])
         catalog = read_catalog(options.dsn, tables, functions)
     pg = (
         options.pg_version

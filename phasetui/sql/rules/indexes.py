@@ -8,7 +8,7 @@ from typing import Any
 from phasetui.sql import locks as L
 from phasetui.sql.context import Context, has_concurrent
 from phasetui.sql.findings import Finding
-from phasetui.sql.names import dotted, quote_ident, quote_name, relname
+from phasetui.sql.names import bare, dotted, quote_ident, quote_name, relname
 from phasetui.sql.rewrite import fresh, insert_after_keyword, phase_or, step, to_sql
 from phasetui.sql.rules.base import Rule
 
@@ -50,7 +50,7 @@ def drop_index(node: Any, ctx: Context) -> Iterator[Finding]:
     if node.removeType.name != "OBJECT_INDEX" or node.concurrent:
         return
     names = [dotted(obj) for obj in node.objects]
-    old = [n for n in names if not ctx.is_new(n)]
+    old = [n for n in names if not ctx.is_new(n) and not _named_after_new_table(ctx, n)]
     if not old:
         return
     exists = "IF EXISTS " if node.missing_ok else ""
@@ -71,6 +71,21 @@ def drop_index(node: Any, ctx: Context) -> Iterator[Finding]:
         ],
         size_matters=False,
     )
+
+
+def _named_after_new_table(ctx: Context, index: str) -> bool:
+    """Whether the index is named after a table created earlier in this input
+    (``idx_channelmembers_user_id``, ``user_access_tokens_token_idx``), so is on that new
+    table: a migration that creates a table IF NOT EXISTS and then drops an index of the
+    table's older shape IF EXISTS. The name must contain the table's name between
+    underscores, with or without its own underscores."""
+    if not ctx.new_tables:
+        return False
+    tokens = [t for t in bare(index).lower().split("_") if t]
+    joined = {
+        "".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1)
+    }
+    return any(bare(t).lower().replace("_", "") in joined for t in ctx.new_tables)
 
 
 def reindex(node: Any, ctx: Context) -> Iterator[Finding]:

@@ -156,7 +156,8 @@ def unknown_statement(node: Any, ctx: Context) -> Iterator[Finding]:
         return
     kind = type(node).__name__
     what = (
-        "a DO block runs PL/pgSQL the linter cannot see into"
+        "a DO block: the SQL it runs is linted as one transaction, but its conditions and "
+        "any dynamic SQL built at run time are not"
         if kind == "DoStmt"
         else f"the linter does not know the locks of {kind}"
     )

@@ -14,7 +14,7 @@ from typing import Any
 from phasetui.sql import locks as L
 from phasetui.sql.context import Context
 from phasetui.sql.findings import ERROR, WARNING, Finding
-from phasetui.sql.names import qualified, relname, walk
+from phasetui.sql.names import bare, qualified, relname, walk
 from phasetui.sql.rewrite import LOCK_TIMEOUT, phase_or, step
 from phasetui.sql.rules.base import Rule
 
@@ -79,14 +79,28 @@ def set_local_outside(node: Any, ctx: Context) -> Iterator[Finding]:
 def dml_after_lock(node: Any, ctx: Context) -> Iterator[Finding]:
     """UPDATE/DELETE after a blocking lock in the same transaction holds that lock for the
     whole data change."""
-    if not ctx.held:
-        return
-    table, mode = max(ctx.held.items(), key=lambda kv: L.strength(kv[1]))
     target = relname(node.relation)
     verb = type(node).__name__.replace("Stmt", "").upper()
+    if ctx.held:
+        table, mode = max(ctx.held.items(), key=lambda kv: L.strength(kv[1]))
+        why = f"runs in a transaction that already holds {mode} on `{table}`"
+    else:
+        # Outside an explicit transaction: a whole-table UPDATE/DELETE of a table this
+        # migration has just altered is its backfill, written into the DDL migration.
+        # Migration runners (golang-migrate, sqlx, diesel, Flyway, Rails, Django, pop …)
+        # run each file as one transaction, so the ALTER's lock lasts the whole update.
+        mode = ctx.unit_locked.get(bare(target))
+        whole = type(node).__name__ in {"UpdateStmt", "DeleteStmt"} and node.whereClause is None
+        if mode is None or not whole or ctx.txn.in_block:
+            return
+        table = target
+        why = (
+            f"rewrites every row of `{table}` after this migration took {mode} on it; "
+            "migration tools run a file as one transaction, so that lock is held throughout"
+        )
     yield ctx.finding(
         "dml-after-lock",
-        f"{verb} on `{target}` runs in a transaction that already holds {mode} on `{table}`: "
+        f"{verb} on `{target}` {why}: "
         f"{L.blocks(mode)} on `{table}` wait until the data change commits",
         relation=table,
         lock=mode,
