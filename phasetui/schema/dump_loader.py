@@ -39,8 +39,10 @@ class _Ctx:
     saw_grant: bool = False
     default_acls: dict[str, tuple[str, aclmod.Acl, str]] = field(default_factory=dict)
 
-    def skip(self, why: str) -> None:
-        self.skipped[why] = self.skipped.get(why, 0) + 1
+    def skip(self, why: str, quiet: bool = False) -> None:
+        """Counts a statement that is not an object; ``quiet`` ones never reach a report."""
+        if not quiet:
+            self.skipped[why] = self.skipped.get(why, 0) + 1
 
 
 Handler = Callable[[_Ctx, re.Match, str, int], None]
@@ -75,7 +77,7 @@ def _q(text: str) -> str:
 
 @handles(r"^(SET|RESET)\s|^SELECT\s+pg_catalog\.set_config\(")
 def _session(ctx, m, stmt, line):
-    ctx.skip("session settings (SET …)")
+    ctx.skip("session settings (SET …)", quiet=True)
 
 
 @handles(
@@ -430,7 +432,7 @@ def _index_attach(ctx, m, stmt, line):
     child = ctx.model.find("index", _q(m["c"]))
     if child is None:
         # a child index backing a constraint: recorded on that constraint's table
-        ctx.skip("index partitions attached (constraint indexes)")
+        ctx.skip("index partitions attached (constraint indexes)", quiet=True)
         return
     child.attrs["partition_of"] = _q(m["p"])
 
