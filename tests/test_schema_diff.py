@@ -255,6 +255,8 @@ def test_cli_diff_files_and_dsn(tmp_path, make_db):
     r = runner.invoke(main, ["schema", "diff", str(dump_a), dsn, "--format", "json"])
     assert r.exit_code == 1, r.output
     assert [c["name"] for c in json.loads(r.output)["changes"]] == ["public.t.b"]
+    r = runner.invoke(main, ["schema", "diff", str(dump_a), dsn, "--via", "dump", "--format", "md"])
+    assert r.exit_code == 1 and "`public.t.b`" in r.output
     r = runner.invoke(main, ["schema", "diff", str(dump_a), str(dump_a)])
     assert r.exit_code == 0 and "no differences" in r.output
 
