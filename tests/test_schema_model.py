@@ -159,3 +159,25 @@ def test_edge_cases_dump_and_catalog_agree(db_dsn):
     assert dump.find("column", "public.gen.b").attrs["generated_kind"] == "VIRTUAL"
     assert dump.find("constraint", "public.fkp.fkp_pkey").attrs["index_comment"] == "pk index"
     assert dump.find("column", "public.parent.v").attrs["comment"] == 'it\'s "quoted" [x]'
+
+
+def test_a_full_dump_with_copy_data_loads_the_schema_only(db_dsn):
+    load_sql(
+        db_dsn,
+        "CREATE TABLE t (a int, b text);\n"
+        "INSERT INTO t VALUES (1, 'x; DROP TABLE t;'), (2, E'back\\\\slash\\nline');",
+    )
+    import subprocess
+
+    from phasetui.schema.pgdump import choose_pg_dump
+
+    full = subprocess.run(
+        [str(choose_pg_dump(18).path), "--dbname", db_dsn],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "COPY public.t" in full
+    model = load_dump(full, source="full")
+    assert model_differences(model, load_dump(run_pg_dump(db_dsn), source="schema")) == []
+    assert any("data rows" in note for note in model.notes)

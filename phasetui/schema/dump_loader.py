@@ -728,9 +728,14 @@ def _check_gap(text: str, start: int, stop: int, path: str) -> None:
         )
 
 
+_COPY_DATA = re.compile(r"(?ms)^(COPY [^\n]* FROM stdin;\n)(.*?)^\\\.$")
+
+
 def load_dump(text: str, source: str = "dump", path: str | None = None) -> SchemaModel:
     """Parses pg_dump output into a SchemaModel; raises BadInput naming the line on failure."""
     path = path or source
+    # a full (not schema-only) dump: COPY … FROM stdin rows are data, not SQL
+    text = _COPY_DATA.sub(lambda m: m[1] + "\n" * m[2].count("\n"), text)
     # psql meta-commands (\restrict KEY, \connect) are not SQL: blank them, keep line numbers
     text = re.sub(r"(?m)^\\[^\n]*$", "", text)
     model = SchemaModel(source=source)
