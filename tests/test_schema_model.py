@@ -181,3 +181,20 @@ def test_a_full_dump_with_copy_data_loads_the_schema_only(db_dsn):
     model = load_dump(full, source="full")
     assert model_differences(model, load_dump(run_pg_dump(db_dsn), source="schema")) == []
     assert any("data rows" in note for note in model.notes)
+
+
+def test_partition_of_without_columns_inherits_the_parents():
+    model = load_dump(
+        "CREATE TABLE p (k int NOT NULL, v text) PARTITION BY LIST (k);\n"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+    )
+    assert model.find("table", "public.p1").attrs["bound"] == "FOR VALUES IN (1)"
+    assert model.find("column", "public.p1.k").attrs == {
+        "type": "int",
+        "not_null": True,
+        "default": None,
+        "collation": None,
+        "generated": None,
+        "generated_kind": None,
+        "identity": None,
+    }

@@ -780,13 +780,15 @@ def load_dump_file(path: str | Path) -> SchemaModel:
 def _finish(ctx: _Ctx) -> None:
     model = ctx.model
     # partitions written as PARTITION OF without columns take the parent's
-    for obj in list(model):
-        parent = obj.attrs.pop("inherit_columns_from", None) if obj.kind == "table" else None
-        if parent and not model.children(obj.name):
+    pending = [o for o in model if o.kind == "table" and o.attrs.get("inherit_columns_from")]
+    inherited = []
+    for obj in pending:
+        parent = obj.attrs.pop("inherit_columns_from")
+        if not model.children(obj.name):
             for col in model.children(parent):
                 if col.kind == "column":
                     cname = col.name[len(parent) + 1 :]
-                    model.add(
+                    inherited.append(
                         SchemaObject(
                             "column",
                             f"{obj.name}.{cname}",
@@ -795,6 +797,8 @@ def _finish(ctx: _Ctx) -> None:
                             line=obj.line,
                         )
                     )
+    for col in inherited:
+        model.add(col)
     if not ctx.saw_owner:
         model.facets.discard("owners")
     if not ctx.saw_grant:

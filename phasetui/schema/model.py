@@ -87,7 +87,16 @@ class SchemaModel:
         return len(self.objects)
 
     def children(self, parent: str) -> list[SchemaObject]:
-        return [o for o in self.objects.values() if o.parent == parent]
+        """Objects whose parent is ``parent`` (an index by parent, rebuilt when objects grow)."""
+        cache = self.__dict__.get("_by_parent")
+        if cache is None or cache[0] != len(self.objects):
+            index: dict[str, list[SchemaObject]] = {}
+            for o in self.objects.values():
+                if o.parent is not None:
+                    index.setdefault(o.parent, []).append(o)
+            cache = (len(self.objects), index)
+            self.__dict__["_by_parent"] = cache
+        return list(cache[1].get(parent, ()))
 
     def comparable(self, obj: SchemaObject, facets: set[str] | None = None) -> dict[str, Any]:
         """The attributes of ``obj`` that count, given the facets both sides carry."""
