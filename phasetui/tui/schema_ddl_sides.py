@@ -56,23 +56,31 @@ class SchemaDdlSides(Container):
                 widget.update(Text("(not on this side)", style="italic"))
                 pane.scroll_home(animate=False)
                 continue
-            # no wrapping: line n is row n, so the pane can scroll to the first marked line
             widget.update(
                 Syntax(
                     text,
                     "sql",
                     theme="ansi_dark",
-                    word_wrap=False,
+                    word_wrap=True,
                     highlight_lines=marks,
                     background_color="default",
                 )
             )
-            first = min(marks) if marks and len(marks) < len(text.splitlines()) else 1
-            pane.scroll_to(x=0, y=max(0, first - 2), animate=False, immediate=False)
+            lines = text.splitlines()
+            first = min(marks) if marks and len(marks) < len(lines) else 1
+            self.call_after_refresh(self._scroll_to_line, pane, lines, first)
+
+    @staticmethod
+    def _scroll_to_line(pane: ScrollableContainer, lines: list[str], first: int) -> None:
+        """Scrolls so line ``first`` (1-based) shows near the top, counting wrapped rows."""
+        width = max(1, pane.scrollable_content_region.width)
+        rows = sum(max(1, -(-len(line) // width)) for line in lines[: max(0, first - 2)])
+        pane.scroll_to(x=0, y=rows, animate=False)
 
     @staticmethod
     def _parent_ddl(change: Change, model) -> str:
-        if change.parent:
+        """For a column/constraint/trigger/policy: its table on the side that lacks it."""
+        if change.parent and change.kind in ("column", "constraint", "trigger", "policy"):
             table = model.find("table", change.parent)
             if table is not None:
                 return object_ddl(table, model)
