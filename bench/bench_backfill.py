@@ -18,6 +18,11 @@ UPDATEs on random ids on a fixed schedule (every --probe-interval-ms per client)
 measures each request's latency from its *scheduled* start, so a blocked client counts the
 whole wait (a closed-loop probe hides it). Prints seconds, rows/s, the throughput ratio to
 (a), WAL written, and the probe's p50/p99/max.
+
+The machine may be shared: the load average is printed before every measurement, each
+method runs --repeat times (default 2; rounds interleave a, b, c, d, a, b, … so a change in
+the machine's load hits every method alike), every run is printed, and the summary takes
+each method's median run (by seconds).
 """
 
 from __future__ import annotations
@@ -168,8 +173,14 @@ def chunk_by_id(dsn: str) -> int:
             last = ids[-1]
 
 
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
     rebuild(dsn, rows)
+    load = load_average()
     ctx = mp.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
     probe = ctx.Process(target=probe_process, args=(dsn, rows, interval, stop, out))
@@ -188,6 +199,10 @@ def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
             "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)::bigint", (lsn0,)
         ).fetchone()[0]
         missing = conn.execute("SELECT count(*) FROM users WHERE settings IS NULL").fetchone()[0]
+        autovacuum = conn.execute(
+            "SELECT autovacuum_count + autoanalyze_count FROM pg_stat_user_tables "
+            "WHERE relid = 'users'::regclass"
+        ).fetchone()[0]
     assert updated == rows and missing == 0, (label, updated, missing)
     ms = [x * 1000 for x in latencies]
     row = {
@@ -200,14 +215,33 @@ def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
         "max": max(ms) if ms else float("nan"),
         "probes": len(ms),
         "mean": statistics.fmean(ms) if ms else float("nan"),
+        "load": load,
+        "autovacuum": autovacuum,
     }
     print(
         f"  {label:<34} {seconds:7.2f}s {row['rows_per_s']:>10,.0f} rows/s  "
         f"probe p50 {row['p50']:6.1f} ms  p99 {row['p99']:8.1f} ms  max {row['max']:8.1f} ms "
-        f"({row['probes']} probes)",
+        f"({row['probes']} probes; load before {load}"
+        + (f"; autovacuum ran {autovacuum}x" if autovacuum else "")
+        + ")",
         flush=True,
     )
     return row
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def table_row(r: dict, base: dict | None) -> str:
+    ratio = f"{r['rows_per_s'] / base['rows_per_s']:.2f}" if base else "-"
+    return (
+        f"| {r['method']} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {ratio} | "
+        f"{r['wal_mb']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['max']:.0f} ms | "
+        f"{r['load']} |"
+    )
 
 
 def main() -> None:
@@ -215,6 +249,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--probe-interval-ms", type=float, default=20.0)
     ap.add_argument("--only", default="abcd", help="Which methods to run (letters).")
+    ap.add_argument("--repeat", type=int, default=2, help="Runs of each method (median kept).")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="phasetui-bench-"))
     interval = args.probe_interval_ms / 1000
@@ -229,26 +264,35 @@ def main() -> None:
         print(
             f"{args.rows:,} rows; probe: 4 clients, one UPDATE each every "
             f"{args.probe_interval_ms:g} ms, latency from the scheduled start; "
-            f"{os.cpu_count()} CPUs",
+            f"{os.cpu_count()} CPUs; load average {load_average()}; "
+            f"{args.repeat} run(s) of each method",
             flush=True,
         )
-        results = [measure(dsn, args.rows, *methods[m], interval) for m in args.only]
+        runs: dict[str, list[dict]] = {m: [] for m in args.only}
+        for round_no in range(1, args.repeat + 1):
+            print(f"round {round_no}:", flush=True)
+            for m in args.only:
+                runs[m].append(measure(dsn, args.rows, *methods[m], interval))
     finally:
         try:
             pg_ctl(folder / "data", "-m", "fast", "stop")
         except Exception:  # noqa: BLE001 - best effort
             pass
         shutil.rmtree(folder, ignore_errors=True)
-    base = next((r for r in results if r["method"].startswith("(a)")), None)
-    print()
-    print("| method | seconds | rows/s | × (a) throughput | WAL MB | probe p50 | p99 | max |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in results:
-        ratio = f"{r['rows_per_s'] / base['rows_per_s']:.2f}" if base else "-"
-        print(
-            f"| {r['method']} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {ratio} | "
-            f"{r['wal_mb']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['max']:.0f} ms |"
-        )
+    header = (
+        "| method | seconds | rows/s | × (a) throughput | WAL MB | probe p50 | p99 | max "
+        "| load before |\n|---|---|---|---|---|---|---|---|---|"
+    )
+    base = median_run(runs["a"]) if runs.get("a") else None
+    print(f"\nevery run (ratios to the median (a); load average {load_average()} at the end):")
+    print(header)
+    for m in args.only:
+        for r in runs[m]:
+            print(table_row(r, base))
+    print(f"\nmedian run of each method ({args.repeat} run(s) each):")
+    print(header)
+    for m in args.only:
+        print(table_row(median_run(runs[m]), base))
 
 
 if __name__ == "__main__":

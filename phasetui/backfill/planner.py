@@ -1,8 +1,12 @@
 """Cutting the key space into chunks that workers claim, and estimating the work.
 
-Chunks are coarse (about twenty batches each, at most ~64 of them) so that claiming is rare
-and several workers — threads here, processes on other hosts — spread over the table. The
-last chunk has no upper bound: rows inserted past the old maximum key are still visited.
+Chunks shrink towards the end of the key space ("guided" scheduling): each is about
+1/16 of what is left (at most ~20 batches or 1/64 of the key space, at least one batch).
+Workers claim them in key order, so the big early chunks keep claims rare and the small last
+ones keep every worker busy until the end: a worker that runs out of chunks to claim waits
+for at most about one batch of another's, instead of a whole 1/5 of a small table (with
+equal chunks, two workers on five chunks spent the last fifth of the run on one core).
+The last chunk has no upper bound: rows inserted past the old maximum key are still visited.
 
 An integer key is cut by arithmetic between its min and max; any other key (text, uuid,
 composite) by boundaries sampled with ``TABLESAMPLE SYSTEM``. Totals come from the key span
@@ -23,8 +27,9 @@ from phasetui.backfill.batches import BatchSQL
 from phasetui.backfill.expressions import ParsedUpdate
 from phasetui.backfill.keys import TableKey
 
-CHUNK_BATCHES = 20
-MAX_CHUNKS = 64
+CHUNK_BATCHES = 20  # the largest chunk: this many batches …
+MAX_CHUNKS = 64  # … or 1/64 of the key space, whichever is more
+GUIDED_PARTS = 16  # each chunk is ~1/16 of what is left (at least one batch)
 SMALL_TABLE_BYTES = 64 * 1024 * 1024
 
 
@@ -60,34 +65,54 @@ def plan(
     if key.integer:
         kmin, kmax = int(first[0][0]), int(last[0][0])
         span = kmax - kmin + 1
-        size = max(batch_size * CHUNK_BATCHES, math.ceil(span / MAX_CHUNKS))
         chunks = []
         start = kmin
-        n = 0
-        while True:
+        for n, size in enumerate(chunk_sizes(span, batch_size)):
             end = start + size
             if end > kmax:
                 chunks.append(Chunk(n, [str(start)], None))
                 break
             chunks.append(Chunk(n, [str(start)], [str(end)]))
-            start, n = end, n + 1
+            start = end
         return Plan(chunks, float(span), rows_estimate)
     keys_total = _keys_total(conn, key, small)
-    n = int(min(MAX_CHUNKS, keys_total // (batch_size * CHUNK_BATCHES)))
+    sizes = chunk_sizes(int(keys_total), batch_size)
+    n = len(sizes)
     bounds: list[list[str]] = [list(first[0])]
     if n >= 2:
         pct = min(100.0, 100.0 * n * 50 / max(keys_total, 1.0))
         sample = [list(r[0]) for r in conn.execute(stmts.sample_keys, {"pct": pct}).fetchall()]
-        for i in range(1, n):
+        done = 0
+        for size in sizes[:-1]:
             if not sample:
                 break
-            candidate = sample[min(len(sample) - 1, i * len(sample) // n)]
+            done += size
+            candidate = sample[min(len(sample) - 1, done * len(sample) // max(int(keys_total), 1))]
             if candidate != bounds[-1] and _after(conn, key, candidate, bounds[-1]):
                 bounds.append(candidate)
     chunks = [
         Chunk(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)
     ]
     return Plan(chunks, keys_total, rows_estimate)
+
+
+def chunk_sizes(total: int, batch_size: int) -> list[int]:
+    """Sizes (in keys) of the chunks covering ``total`` keys: shrinking, the last open-ended.
+
+    Each is ~1/GUIDED_PARTS of the keys left, capped at CHUNK_BATCHES batches or 1/MAX_CHUNKS
+    of the total, and at least one batch; they add up to at least ``total``.
+    """
+    total = max(0, total)
+    batch_size = max(1, batch_size)
+    biggest = max(batch_size * CHUNK_BATCHES, math.ceil(total / MAX_CHUNKS))
+    sizes: list[int] = []
+    left = total
+    while True:
+        size = max(batch_size, min(biggest, math.ceil(left / GUIDED_PARTS)))
+        sizes.append(size)
+        left -= size
+        if left <= 0:
+            return sizes
 
 
 def _after(conn: psycopg.Connection, key: TableKey, a: list[str], b: list[str]) -> bool:

@@ -25,6 +25,7 @@ LEASE_SECONDS = 60.0
 HEARTBEAT_SECONDS = 5.0
 RECONNECT_SECONDS = 120.0
 MAX_SIZE_FACTOR = 10
+WAITING_POLL_SECONDS = 0.1
 
 _CLAIM_SQL = """
 UPDATE phasetui.backfill_chunks c
@@ -207,7 +208,10 @@ class Worker(threading.Thread):
             row = conn.execute(_REMAINING_SQL, {"name": ctx.name}).fetchone()
             if row[0] == 0:
                 return "done"
-            self._idle("waiting", 0.5)  # the rest is claimed by live workers
+            # The rest is claimed by live workers: look again soon (a chunk freed by a worker
+            # that died or retired is taken over, and the run ends as soon as the last
+            # chunk is done, not up to half a second later).
+            self._idle("waiting", WAITING_POLL_SECONDS)
             return None
         self._batch()
         pause = self.live.pause_seconds
