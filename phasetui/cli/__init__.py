@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -69,6 +70,8 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="phasetui")
 def main() -> None:
     """phasetui: phased online migrations of big PostgreSQL tables, with a git audit trail."""
+    # platformdirs warns on SSH hosts without XDG_RUNTIME_DIR: harmless, and not for the screen.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -189,3 +189,44 @@ def backfill_step(
     result = execute(resolve_dsn(env), spec, fmt=fmt, restart=restart)
     record_result(repo, run, st.id, result, str(who))
     finish(result, fmt)
+
+
+@step.command("schema-diff")
+@click.argument("runbook", type=click.Path(dir_okay=False))
+@click.argument("step_id")
+@audit_repo_option
+@run_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--reviewed", is_flag=True, help="Also record that you reviewed the diff (checklist evidence)."
+)
+@as_option
+def schema_diff_step(
+    runbook: str,
+    step_id: str,
+    audit_repo: str | None,
+    run_id: str | None,
+    fmt: str,
+    reviewed: bool,
+    as_name: str | None,
+) -> None:
+    """Capture both sides of schema-diff STEP into the run; print the semantic diff."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.runs import open_run
+    from phasetui.ops.schema_step import SchemaDiffStep
+    from phasetui.runbook.loader import load_runbook
+    from phasetui.schema.render import render
+
+    rb = load_runbook(runbook)
+    diff_step = SchemaDiffStep.of(rb, step_id)
+    repo = AuditRepo.open(audit_path(audit_repo))
+    who = resolve_person(as_name)
+    run = open_run(repo, rb, run_id=run_id, who=who).run_id
+    result = diff_step.capture()
+    diff_step.record_capture(repo, run, result, who)
+    if reviewed:
+        diff_step.record_review(repo, run, result, who)
+    click.echo(render(result.diff, fmt))

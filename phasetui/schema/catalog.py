@@ -22,9 +22,11 @@ from phasetui.schema.sequences import describe as describe_seq
 from phasetui.schema.sequences import seq_options
 from phasetui.schema.text import quote_literal, squash
 
+# phasetui's own bookkeeping (the backfill checkpoint schema) is not the application's
+# schema: a backfill in progress must not show up as a schema difference.
 USER_NS = (
-    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
-    "AND n.nspname !~ '^pg_temp_'"
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'phasetui') "
+    "AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
 )
 
 

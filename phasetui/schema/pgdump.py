@@ -105,7 +105,16 @@ def run_pg_dump(
     env = dict(os.environ)
     if password:
         env["PGPASSWORD"] = password
-    cmd = [str(tool.path), "--schema-only", "--no-password", *extra_args, "--dbname", conninfo]
+    # phasetui's own backfill checkpoint schema is bookkeeping, not the application's schema.
+    cmd = [
+        str(tool.path),
+        "--schema-only",
+        "--no-password",
+        "--exclude-schema=phasetui",
+        *extra_args,
+        "--dbname",
+        conninfo,
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     except OSError as exc:

@@ -135,6 +135,9 @@ class PhaseApp(App[None]):
             self.push_screen(
                 SqlStepScreen(SqlStep(self.runbook, step), self.repo, self.run_id, self.who)
             )
+        elif step.kind == "schema-diff":
+            self.notify(f"Capturing both sides of {step.label}…")
+            self.capture_schema_diff(step)
         elif step.kind != "check":
             self.notify(
                 f"{step.kind} steps run headless for now; see `phasetui --help`.",
@@ -223,6 +226,40 @@ class PhaseApp(App[None]):
             return
         self.post_message(RunStateChanged(self.repo.state(self.run_id)))
         self.call_from_thread(self.notify, "Note committed to the audit repo.")
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def capture_schema_diff(self, step: Step) -> None:
+        from phasetui.ops.schema_step import SchemaDiffStep
+
+        diff_step = SchemaDiffStep(self.runbook, step)
+        try:
+            result = diff_step.capture()
+            diff_step.record_capture(self.repo, self.run_id, result, self.who)
+        except UserError as exc:
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.call_from_thread(self._show_schema_diff, diff_step, result)
+
+    def _show_schema_diff(self, diff_step, result) -> None:  # noqa: ANN001 - domain objects
+        from phasetui.tui.schema_diff_screen import SchemaDiffScreen
+
+        def reviewed(done: bool | None) -> None:
+            if done:
+                self.record_schema_review(diff_step, result)
+
+        title = f"{diff_step.step.label}: {result.summary}"
+        self.push_screen(SchemaDiffScreen(result.diff, title=title), reviewed)
+        self.load_state()
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def record_schema_review(self, diff_step, result) -> None:  # noqa: ANN001
+        try:
+            diff_step.record_review(self.repo, self.run_id, result, self.who)
+        except UserError as exc:
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
+        self.call_from_thread(self.notify, "Schema diff marked reviewed: evidence recorded.")
 
     def _show_error(self, exc: UserError) -> None:
         body = Text(exc.message)
