@@ -73,14 +73,17 @@ async def test_viewer_from_the_run_screen_records_the_review(tmp_path, envs):
         for _ in range(3):  # Preparation, status, backup, then the schema diff
             await pilot.press("down")
         await pilot.press("enter")
-        for _ in range(50):
+        for _ in range(300):  # two pg_dumps: seconds on a loaded machine
             await pilot.pause(0.1)
             if isinstance(app.screen, SchemaDiffScreen):
                 break
         assert isinstance(app.screen, SchemaDiffScreen)
+        await pilot.pause(0.3)  # let the viewer mount before the key
         await pilot.press("v")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if app.state and app.state.evidence("schema-diff"):
+                break
         assert not isinstance(app.screen, SchemaDiffScreen)
         assert app.state.evidence("schema-diff").ok
     kinds = [e.kind for e in repo.events(run_id)]
