@@ -10,7 +10,7 @@ from phasetui.errors import BadInput
 from phasetui.schema.catalog import read_catalog
 from phasetui.schema.dump_loader import load_dump, load_dump_file
 from phasetui.schema.pgdump import bundled_pg_dumps, run_pg_dump
-from tests.test_schema_support import FIXTURES, load_sql, make_invalid_index, model_differences
+from tests.schema_support import FIXTURES, load_sql, make_invalid_index, model_differences
 
 EVERY_KIND = (FIXTURES / "every_kind.sql").read_text()
 

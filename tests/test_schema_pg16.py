@@ -18,7 +18,7 @@ from psycopg.conninfo import make_conninfo
 from phasetui.schema.catalog import read_catalog
 from phasetui.schema.dump_loader import load_dump
 from phasetui.schema.pgdump import choose_pg_dump, run_pg_dump, server_major
-from tests.test_schema_support import FIXTURES, load_sql, make_invalid_index, model_differences
+from tests.schema_support import FIXTURES, load_sql, make_invalid_index, model_differences
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from phasetui.schema.dump_loader import load_dump
 from phasetui.tui.schema_ddl_sides import changed_lines
 from phasetui.tui.schema_diff_screen import SchemaDiffScreen
 from phasetui.tui.schema_diff_tree import SchemaDiffTree
-from tests.test_schema_support import FIXTURES
+from tests.schema_support import FIXTURES
 
 SIZES = [(80, 24), (160, 50)]
 A_TEXT = (FIXTURES / "every_kind.pg16.sql").read_text()

