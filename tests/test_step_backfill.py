@@ -79,4 +79,14 @@ def test_unknown_backfill_step(tmp_path, production):
     result = CliRunner().invoke(
         main, ["step", "backfill", RB, "add-column", "--audit-repo", str(tmp_path / "a")]
     )
-    assert result.exit_code == 1 and "backfill steps: fill-preferences" in result.output
+    assert result.exit_code == 1 and "backfill steps here: fill-preferences" in result.output
+
+
+def test_a_mistyped_step_creates_no_run(tmp_path, production):
+    audit = tmp_path / "a"
+    for verb in ("lint", "rehearse", "apply", "schema-diff"):
+        result = CliRunner().invoke(
+            main, ["step", verb, RB, "no-such-step", "--audit-repo", str(audit)]
+        )
+        assert result.exit_code == 1 and "does not exist" in result.output, result.output
+    assert not (audit / "runs").exists()

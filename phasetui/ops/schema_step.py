@@ -30,14 +30,7 @@ class SchemaDiffStep:
 
     @classmethod
     def of(cls, runbook: Runbook, step_id: str) -> SchemaDiffStep:
-        step = runbook.step(step_id)
-        if step is None or step.kind != "schema-diff":
-            known = ", ".join(s.id for s in runbook.steps() if s.kind == "schema-diff") or "none"
-            raise UserError(
-                f"runbook {runbook.id!r} has no schema-diff step {step_id!r}",
-                f"schema-diff steps: {known}",
-            )
-        return cls(runbook, step)
+        return cls(runbook, runbook.step_of_kind(step_id, "schema-diff"))
 
     def side_specs(self) -> list[str]:
         params = self.step.params

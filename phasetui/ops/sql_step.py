@@ -35,15 +35,7 @@ class SqlStep:
 
     @classmethod
     def of(cls, runbook: Runbook, step_id: str) -> SqlStep:
-        step = runbook.step(step_id)
-        if step is None:
-            known = ", ".join(s.id for s in runbook.steps() if s.kind == "sql") or "none"
-            raise UserError(
-                f"runbook {runbook.id!r} has no step {step_id!r}", f"sql steps: {known}"
-            )
-        if step.kind != "sql":
-            raise UserError(f"step {step_id!r} is a {step.kind} step, not a sql step")
-        return cls(runbook, step)
+        return cls(runbook, runbook.step_of_kind(step_id, "sql"))
 
     @property
     def source_name(self) -> str:

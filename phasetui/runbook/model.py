@@ -84,6 +84,19 @@ class Runbook:
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps() if s.id == step_id), None)
 
+    def step_of_kind(self, step_id: str, kind: str) -> Step:
+        """The step ``step_id``, which must be a ``kind`` step; else a UserError listing them."""
+        from phasetui.errors import UserError
+
+        step = self.step(step_id)
+        if step is not None and step.kind == kind:
+            return step
+        known = ", ".join(s.id for s in self.steps() if s.kind == kind) or "none"
+        what = f"is a {step.kind} step" if step else "does not exist"
+        raise UserError(
+            f"step {step_id!r} of runbook {self.id!r} {what}", f"{kind} steps here: {known}"
+        )
+
     def checklist_entries(self) -> list[ChecklistEntry]:
         return [item.entry() for item in self.checklist]
 
