@@ -17,6 +17,7 @@ from phasetui.sql.names import bare, qualified, quote_ident, relname
 from phasetui.sql.rewrite import fresh, phase_or, step, to_sql
 from phasetui.sql.rules.base import Rule
 from phasetui.sql.rules.constraints import set_not_null_steps
+from phasetui.sql.rules.shared import cmds, drop_in_use
 from phasetui.sql.typechange import ColumnType, type_change
 from phasetui.sql.volatility import default_volatility
 
@@ -24,8 +25,8 @@ SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 
 
 def _added(node: Any) -> Iterator[Any]:
-    for cmd in node.cmds:
-        if cmd.subtype.name == "AT_AddColumn" and cmd.def_ is not None:
+    for cmd in cmds(node, "AT_AddColumn"):
+        if cmd.def_ is not None:
             yield cmd.def_
 
 
@@ -203,9 +204,7 @@ def column_type(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in node.cmds:
-        if cmd.subtype.name != "AT_AlterColumnType":
-            continue
+    for cmd in cmds(node, "AT_AlterColumnType"):
         col = cmd.name
         new = column_def_type(cmd.def_)
         old, source = ctx.column_type(table, col)
@@ -305,29 +304,18 @@ def drop_column(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in node.cmds:
-        if cmd.subtype.name != "AT_DropColumn":
-            continue
-        contract = ctx.phase == "contract"
-        yield ctx.finding(
+    for cmd in cmds(node, "AT_DropColumn"):
+        yield drop_in_use(
+            ctx,
             "drop-column",
             f"DROP COLUMN `{cmd.name}` on `{table}`: application code that still reads or "
-            "writes it fails" + (" (contract: make sure no code uses it)" if contract else ""),
-            severity=WARNING if contract else "error",
+            "writes it fails",
+            contract_hint="contract: make sure no code uses it",
             relation=table,
-            lock=L.ACCESS_EXCLUSIVE,
-            duration=L.CATALOG,
-            rewrite=[
-                step(
-                    "expand",
-                    f"-- stop reading and writing `{cmd.name}` in the application "
-                    "(Rails: ignored_columns; Django: remove the field with "
-                    "SeparateDatabaseAndState)",
-                ),
-                step("contract", "SET lock_timeout = '2s'"),
-                step("contract", ctx.stmt.text, "once no deployed code uses the column"),
-            ],
-            size_matters=False,
+            stop_using=f"-- stop reading and writing `{cmd.name}` in the application "
+            "(Rails: ignored_columns; Django: remove the field with "
+            "SeparateDatabaseAndState)",
+            once_unused="once no deployed code uses the column",
         )
 
 

@@ -17,12 +17,7 @@ from phasetui.sql.findings import Finding, RewriteStep
 from phasetui.sql.names import bare, qualified, quote_ident, relname
 from phasetui.sql.rewrite import fresh, phase_or, step, to_sql
 from phasetui.sql.rules.base import Rule
-
-
-def _cmds(node: Any, *subtypes: str) -> Iterator[Any]:
-    for cmd in node.cmds:
-        if cmd.subtype.name in subtypes:
-            yield cmd
+from phasetui.sql.rules.shared import cmds, lock_timeout_steps
 
 
 def _constraint_name(table: str, con: Any, suffix: str) -> str:
@@ -52,7 +47,7 @@ def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in _cmds(node, "AT_AddConstraint"):
+    for cmd in cmds(node, "AT_AddConstraint"):
         con = cmd.def_
         kind = con.contype.name
         if kind not in {"CONSTR_FOREIGN", "CONSTR_CHECK"} or con.skip_validation:
@@ -79,7 +74,7 @@ def constraint_not_valid(node: Any, ctx: Context) -> Iterator[Finding]:
             ],
             assumptions=ctx.assume_large(table),
         )
-    for cmd in _cmds(node, "AT_AddColumn"):
+    for cmd in cmds(node, "AT_AddColumn"):
         yield from _inline_column_constraints(node, cmd.def_, ctx)
 
 
@@ -183,7 +178,7 @@ def validate_in_transaction(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in _cmds(node, "AT_ValidateConstraint"):
+    for cmd in cmds(node, "AT_ValidateConstraint"):
         added = ctx.not_valid.get((bare(table), cmd.name))
         held = ctx.held.get(bare(table))
         if added == ctx.txn.txn and ctx.txn.in_block:
@@ -286,9 +281,9 @@ def _not_null_finding(ctx: Context, rangevar: Any, column: str, how: str) -> Ite
 
 def set_not_null(node: Any, ctx: Context) -> Iterator[Finding]:
     """SET NOT NULL scans the table under ACCESS EXCLUSIVE unless a CHECK proves it."""
-    for cmd in _cmds(node, "AT_SetNotNull"):
+    for cmd in cmds(node, "AT_SetNotNull"):
         yield from _not_null_finding(ctx, node.relation, cmd.name, "SET NOT NULL")
-    for cmd in _cmds(node, "AT_AddConstraint"):
+    for cmd in cmds(node, "AT_AddConstraint"):
         con = cmd.def_
         if con.contype.name == "CONSTR_NOTNULL" and not con.skip_validation and con.keys:
             yield from _not_null_finding(
@@ -371,7 +366,7 @@ def exclusion_constraint(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in _cmds(node, "AT_AddConstraint"):
+    for cmd in cmds(node, "AT_AddConstraint"):
         if cmd.def_.contype.name != "CONSTR_EXCLUSION":
             continue
         yield ctx.finding(
@@ -381,15 +376,12 @@ def exclusion_constraint(node: Any, ctx: Context) -> Iterator[Finding]:
             relation=table,
             lock=L.ACCESS_EXCLUSIVE,
             duration=L.INDEX_BUILD,
-            rewrite=[
-                step(phase_or(ctx.phase, "contract"), "SET lock_timeout = '2s'"),
-                step(
-                    phase_or(ctx.phase, "contract"),
-                    ctx.stmt.text,
-                    "no online form exists: run it in a maintenance window, or enforce the "
-                    "rule in a new table filled by the backfill and swapped in",
-                ),
-            ],
+            rewrite=lock_timeout_steps(
+                phase_or(ctx.phase, "contract"),
+                ctx.stmt.text,
+                "no online form exists: run it in a maintenance window, or enforce the "
+                "rule in a new table filled by the backfill and swapped in",
+            ),
             assumptions=ctx.assume_large(table),
         )
 

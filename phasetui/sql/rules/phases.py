@@ -18,6 +18,7 @@ from phasetui.sql.findings import ERROR, WARNING, Finding
 from phasetui.sql.names import bare, dotted, relname
 from phasetui.sql.rewrite import step
 from phasetui.sql.rules.base import Rule
+from phasetui.sql.rules.shared import cmds
 
 _TIGHTEN = {
     "CONSTR_FOREIGN",
@@ -119,8 +120,8 @@ def phase_contract(node: Any, ctx: Context) -> Iterator[Finding]:
     if ctx.phase != "contract":
         return
     table = relname(node.relation)
-    for cmd in node.cmds:
-        if cmd.subtype.name != "AT_AddConstraint" or not cmd.def_.skip_validation:
+    for cmd in cmds(node, "AT_AddConstraint"):
+        if not cmd.def_.skip_validation:
             continue
         name = cmd.def_.conname or ""
         later = any(

@@ -11,6 +11,7 @@ from phasetui.sql.findings import WARNING, Finding
 from phasetui.sql.names import dotted, qualified, quote_ident, relname
 from phasetui.sql.rewrite import fresh, phase_or, step, to_sql
 from phasetui.sql.rules.base import Rule
+from phasetui.sql.rules.shared import cmds, drop_in_use, lock_timeout_steps
 
 
 def drop_table(node: Any, ctx: Context) -> Iterator[Finding]:
@@ -21,22 +22,15 @@ def drop_table(node: Any, ctx: Context) -> Iterator[Finding]:
     old = [dotted(o) for o in node.objects if not ctx.is_new(dotted(o))]
     if not old:
         return
-    contract = ctx.phase == "contract"
-    yield ctx.finding(
+    yield drop_in_use(
+        ctx,
         "drop-table",
         f"DROP TABLE {', '.join(old)}: code that still uses it fails; takes ACCESS EXCLUSIVE "
-        "on it and on tables referencing it"
-        + (" (contract: confirm nothing uses it)" if contract else ""),
-        severity=WARNING if contract else "error",
+        "on it and on tables referencing it",
+        contract_hint="contract: confirm nothing uses it",
         relation=old[0],
-        lock=L.ACCESS_EXCLUSIVE,
-        duration=L.CATALOG,
-        rewrite=[
-            step("expand", "-- remove every use of the table from the application"),
-            step("contract", "SET lock_timeout = '2s'"),
-            step("contract", ctx.stmt.text, "in the contract phase, once unused"),
-        ],
-        size_matters=False,
+        stop_using="-- remove every use of the table from the application",
+        once_unused="in the contract phase, once unused",
     )
 
 
@@ -68,27 +62,36 @@ def rename_table(node: Any, ctx: Context) -> Iterator[Finding]:
     )
 
 
+def _full_rewrite(
+    ctx: Context, rule: str, message: str, relation: str, sql: str, note: str = ""
+) -> Finding:
+    """A rewrite of the whole relation under ACCESS EXCLUSIVE (reads and writes wait, for
+    as long as the relation is large); its online form is one step of the contract phase."""
+    return ctx.finding(
+        rule,
+        message,
+        relation=relation,
+        lock=L.ACCESS_EXCLUSIVE,
+        duration=L.FULL_REWRITE,
+        rewrite=[step(phase_or(ctx.phase, "contract"), sql, note)],
+        assumptions=ctx.assume_large(relation),
+    )
+
+
 def vacuum_full(node: Any, ctx: Context) -> Iterator[Finding]:
     """VACUUM FULL rewrites the table under ACCESS EXCLUSIVE: reads and writes wait."""
     if not any(o.defname == "full" for o in node.options or ()):
         return
     rels = [relname(r.relation) for r in node.rels or ()] or ["(every table)"]
     targets = " ".join(qualified(r.relation) for r in node.rels or ())
-    yield ctx.finding(
+    yield _full_rewrite(
+        ctx,
         "vacuum-full",
         f"VACUUM FULL {', '.join(rels)} rewrites the table under ACCESS EXCLUSIVE",
-        relation=rels[0],
-        lock=L.ACCESS_EXCLUSIVE,
-        duration=L.FULL_REWRITE,
-        rewrite=[
-            step(
-                phase_or(ctx.phase, "contract"),
-                f"VACUUM (ANALYZE) {targets}".strip(),
-                "reclaims space for reuse online; to shrink files use pg_repack or "
-                "pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment",
-            )
-        ],
-        assumptions=ctx.assume_large(rels[0]),
+        rels[0],
+        f"VACUUM (ANALYZE) {targets}".strip(),
+        "reclaims space for reuse online; to shrink files use pg_repack or "
+        "pg_squeeze, which hold ACCESS EXCLUSIVE only for a moment",
     )
 
 
@@ -97,20 +100,13 @@ def cluster(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation) if node.relation else "(every clustered table)"
     if node.relation is not None and ctx.is_new(table):
         return
-    yield ctx.finding(
+    yield _full_rewrite(
+        ctx,
         "cluster",
         f"CLUSTER {table} rewrites the table under ACCESS EXCLUSIVE: reads and writes wait",
-        relation=table,
-        lock=L.ACCESS_EXCLUSIVE,
-        duration=L.FULL_REWRITE,
-        rewrite=[
-            step(
-                phase_or(ctx.phase, "contract"),
-                "-- pg_repack --order-by=<columns> --table=" + table,
-                "reorders online, holding ACCESS EXCLUSIVE only at the swap",
-            )
-        ],
-        assumptions=ctx.assume_large(table),
+        table,
+        "-- pg_repack --order-by=<columns> --table=" + table,
+        "reorders online, holding ACCESS EXCLUSIVE only at the swap",
     )
 
 
@@ -152,10 +148,7 @@ def truncate(node: Any, ctx: Context) -> Iterator[Finding]:
         relation=old[0],
         lock=L.ACCESS_EXCLUSIVE,
         duration=L.CATALOG,
-        rewrite=[
-            step(phase_or(ctx.phase, "contract"), "SET lock_timeout = '2s'"),
-            step(phase_or(ctx.phase, "contract"), ctx.stmt.text),
-        ],
+        rewrite=lock_timeout_steps(phase_or(ctx.phase, "contract"), ctx.stmt.text),
         size_matters=False,
     )
 
@@ -165,8 +158,8 @@ def detach_partition(node: Any, ctx: Context) -> Iterator[Finding]:
     table = relname(node.relation)
     if ctx.is_new(table):
         return
-    for cmd in node.cmds:
-        if cmd.subtype.name != "AT_DetachPartition" or cmd.def_.concurrent:
+    for cmd in cmds(node, "AT_DetachPartition"):
+        if cmd.def_.concurrent:
             continue
         part = relname(cmd.def_.name)
         if ctx.pg >= 14:
@@ -183,14 +176,11 @@ def detach_partition(node: Any, ctx: Context) -> Iterator[Finding]:
             ]
             severity = "error"
         else:
-            steps = [
-                step(phase_or(ctx.phase, "contract"), "SET lock_timeout = '2s'"),
-                step(
-                    phase_or(ctx.phase, "contract"),
-                    ctx.stmt.text,
-                    "DETACH … CONCURRENTLY needs PostgreSQL 14",
-                ),
-            ]
+            steps = lock_timeout_steps(
+                phase_or(ctx.phase, "contract"),
+                ctx.stmt.text,
+                "DETACH … CONCURRENTLY needs PostgreSQL 14",
+            )
             severity = WARNING
         yield ctx.finding(
             "detach-partition-not-concurrent",
@@ -222,20 +212,13 @@ def table_rewrite(node: Any, ctx: Context) -> Iterator[Finding]:
         why = _REWRITES.get(cmd.subtype.name)
         if why is None:
             continue
-        yield ctx.finding(
+        yield _full_rewrite(
+            ctx,
             "table-rewrite",
             f"ALTER TABLE `{table}`: {why} under ACCESS EXCLUSIVE",
-            relation=table,
-            lock=L.ACCESS_EXCLUSIVE,
-            duration=L.FULL_REWRITE,
-            rewrite=[
-                step(
-                    phase_or(ctx.phase, "contract"),
-                    "-- build a new table, backfill it in batches, swap names in one "
-                    "short transaction (or pg_repack --tablespace)",
-                )
-            ],
-            assumptions=ctx.assume_large(table),
+            table,
+            "-- build a new table, backfill it in batches, swap names in one "
+            "short transaction (or pg_repack --tablespace)",
         )
 
 
@@ -246,17 +229,14 @@ def refresh_matview(node: Any, ctx: Context) -> Iterator[Finding]:
         return
     new = fresh(ctx.stmt.text)
     new.concurrent = True
-    yield ctx.finding(
+    yield _full_rewrite(
+        ctx,
         "refresh-matview-not-concurrent",
         f"REFRESH MATERIALIZED VIEW `{view}` holds ACCESS EXCLUSIVE on it: reads wait for "
         "the whole refresh",
-        relation=view,
-        lock=L.ACCESS_EXCLUSIVE,
-        duration=L.FULL_REWRITE,
-        rewrite=[
-            step(phase_or(ctx.phase, "contract"), to_sql(new), "needs a unique index on the view")
-        ],
-        assumptions=ctx.assume_large(view),
+        view,
+        to_sql(new),
+        "needs a unique index on the view",
     )
 
 
