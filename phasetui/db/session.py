@@ -143,51 +143,60 @@ def error_text(exc: BaseException) -> str:
     return redact(text)
 
 
+# libpq's connection failures, matched in order against its lower-cased message: the
+# cause (after "cannot connect to <where>: ") and the fix.
+_CONNECT_CAUSES = (
+    (
+        r"password authentication failed|no password supplied",
+        "the server refused the password",
+        "check the password in ~/.pgpass or $PGPASSWORD for this user (never in a runbook)",
+    ),
+    (
+        r'database "[^"]*" does not exist',
+        "the database does not exist",
+        "check the database name in the DSN or the service entry",
+    ),
+    (
+        r'role "[^"]*" does not exist',
+        "the user (role) does not exist on the server",
+        "check the user name in the DSN or the service entry",
+    ),
+    (
+        r"could not translate host name|name or service not known",
+        "the host name does not resolve",
+        "check the host name (DNS, /etc/hosts, a VPN that is not up)",
+    ),
+    (
+        r"connection refused|no such file or directory",
+        "nothing is listening there (connection refused)",
+        "check host and port, and that PostgreSQL is running and accepts connections",
+    ),
+    (
+        r"timeout expired|timed out",
+        "the connection attempt timed out",
+        "check network access to the host (firewall, VPN, jump host)",
+    ),
+    (
+        r"service file|definition of service",
+        "the libpq service is not defined",
+        "add it to ~/.pg_service.conf or $PGSERVICEFILE",
+    ),
+    (
+        r"no pg_hba\.conf entry",
+        "the server's pg_hba.conf has no entry for this client",
+        "ask the server's admin to allow this host/user/database, or use another host",
+    ),
+)
+
+
 def _connect_error(dsn: str, exc: Exception) -> UserError:
     """Turns libpq's connection failure into a message naming the cause and the fix."""
     where = describe_dsn(dsn)
     raw = redact(str(exc))
     low = raw.lower()
-    if "password authentication failed" in low or "no password supplied" in low:
-        return UserError(
-            f"cannot connect to {where}: the server refused the password",
-            "check the password in ~/.pgpass or $PGPASSWORD for this user (never in a runbook)",
-        )
-    if re.search(r'database "[^"]*" does not exist', low):
-        return UserError(
-            f"cannot connect to {where}: the database does not exist",
-            "check the database name in the DSN or the service entry",
-        )
-    if re.search(r'role "[^"]*" does not exist', low):
-        return UserError(
-            f"cannot connect to {where}: the user (role) does not exist on the server",
-            "check the user name in the DSN or the service entry",
-        )
-    if "could not translate host name" in low or "name or service not known" in low:
-        return UserError(
-            f"cannot connect to {where}: the host name does not resolve",
-            "check the host name (DNS, /etc/hosts, a VPN that is not up)",
-        )
-    if "connection refused" in low or "no such file or directory" in low:
-        return UserError(
-            f"cannot connect to {where}: nothing is listening there (connection refused)",
-            "check host and port, and that PostgreSQL is running and accepts connections",
-        )
-    if "timeout expired" in low or "timed out" in low:
-        return UserError(
-            f"cannot connect to {where}: the connection attempt timed out",
-            "check network access to the host (firewall, VPN, jump host)",
-        )
-    if "service file" in low or "definition of service" in low:
-        return UserError(
-            f"cannot connect to {where}: the libpq service is not defined",
-            "add it to ~/.pg_service.conf or $PGSERVICEFILE",
-        )
-    if "no pg_hba.conf entry" in low:
-        return UserError(
-            f"cannot connect to {where}: the server's pg_hba.conf has no entry for this client",
-            "ask the server's admin to allow this host/user/database, or use another host",
-        )
+    for pattern, cause, fix in _CONNECT_CAUSES:
+        if re.search(pattern, low):
+            return UserError(f"cannot connect to {where}: {cause}", fix)
     first = raw.strip().splitlines()[-1] if raw.strip() else type(exc).__name__
     return UserError(f"cannot connect to {where}: {first}", "check the DSN or service")
 
