@@ -40,6 +40,10 @@ class BatchSQL:
     explain: sql.Composed  # validates names/types without running: lo, hi
 
 
+# a batch's upper bound is the key ``size`` rows past its lower one
+_SKIP_BATCH = "OFFSET %(size)s "
+
+
 def _key_tuple(key: TableKey) -> sql.Composable:
     cols = [sql.Identifier(c) for c in key.columns]
     if len(cols) == 1:
@@ -116,21 +120,10 @@ SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM c), b.control, b.settings
 FROM phasetui.backfills b WHERE b.name = %(name)s"""
         ).format(table=table, sets=sets, range=range_sql, user_where=user_where)
 
-    def next_bound(bounded: bool) -> sql.Composed:
+    def key_from(bounded: bool, skip: str = "") -> sql.Composed:
+        """The first key (after ``skip``) from the lower bound on, up to the upper one."""
         return sql.SQL(
-            "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} "
-            "OFFSET %(size)s LIMIT 1"
-        ).format(
-            arr=_key_text_array(key),
-            table=table,
-            lower=lower,
-            upper=upper if bounded else sql.SQL(""),
-            order=order,
-        )
-
-    def first_key(bounded: bool) -> sql.Composed:
-        return sql.SQL(
-            "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} LIMIT 1"
+            "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} " + skip + "LIMIT 1"
         ).format(
             arr=_key_text_array(key),
             table=table,
@@ -143,10 +136,10 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
     return BatchSQL(
         bounded=batch(sql.SQL("{}{}").format(lower, upper)),
         open_ended=batch(lower),
-        next_bound=next_bound(True),
-        next_bound_open=next_bound(False),
-        first_key_from=first_key(True),
-        first_key_from_open=first_key(False),
+        next_bound=key_from(True, skip=_SKIP_BATCH),
+        next_bound_open=key_from(False, skip=_SKIP_BATCH),
+        first_key_from=key_from(True),
+        first_key_from_open=key_from(False),
         min_key=sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT 1").format(
             _key_text_array(key), table, order
         ),
