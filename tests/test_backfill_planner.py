@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -84,3 +86,28 @@ def test_text_key_chunks_follow_the_sampled_keys(db_dsn):
             ).fetchall()
         ]
     assert len(bounds) > 5 and bounds == sorted(bounds)  # text order of md5 hex = C order
+
+
+def test_a_worker_with_nothing_to_claim_wakes_when_the_last_chunk_ends(db_dsn, monkeypatch):
+    """The idle worker waits on this process's chunk events, not only on its poll: the run
+    returns right after the last batch (here the poll is 5 s, so a missed wake-up shows)."""
+    from phasetui.backfill import worker
+
+    monkeypatch.setattr(worker, "WAITING_POLL_SECONDS", 5.0)
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE items (id bigint PRIMARY KEY, n int NOT NULL DEFAULT 0)")
+        conn.execute("INSERT INTO items (id) SELECT g FROM generate_series(1, 4000) g")
+    spec = BackfillSpec.from_mapping(
+        {
+            "table": "items",
+            "set": ["n = n + 1"],
+            "batch_size": 100,
+            "target_batch_seconds": 0,
+            "pause_seconds": 0.01,
+        }
+    )
+    events: list = []
+    result = run_backfill(db_dsn, spec, workers=2, on_batch=events.append, progress_interval=0.1)
+    returned = time.monotonic()
+    assert result.state == "done" and result.rows_updated == 4000
+    assert returned - max(e.at for e in events) < 2.0

@@ -130,3 +130,60 @@ def test_window_throttle_needs_no_database():
     assert t.reason(None) == "outside the run window 22:00-06:00"  # type: ignore[arg-type]
     night = Throttles(window=RunWindow.parse("22:00-06:00"), clock=lambda: datetime(2026, 1, 1, 23))
     assert night.reason(None) is None  # type: ignore[arg-type]
+
+
+def _sizing_worker(target: float | None, base: int = 10_000):
+    import threading
+
+    from phasetui.backfill.worker import LiveSettings, RunContext, Worker
+
+    ctx = RunContext(
+        dsn="",
+        name="t.c",
+        key=None,  # type: ignore[arg-type]
+        stmts=None,  # type: ignore[arg-type]
+        session=None,  # type: ignore[arg-type]
+        max_retries=1,
+        make_throttles=lambda: None,  # type: ignore[arg-type, return-value]
+        stop=threading.Event(),
+    )
+    w = Worker(ctx, 0)
+    w.live = LiveSettings(target_batch_seconds=target)
+    w.base_size = w.size = base
+    return w
+
+
+def test_default_target_batch_time_is_50ms():
+    assert BackfillSpec.from_mapping({"table": "t", "set": ["a = 1"]}).target_batch_seconds == 0.05
+
+
+def test_batch_size_grows_gently_and_shrinks_fast():
+    w = _sizing_worker(0.05)
+    w._adapt(0.005, 10_000)  # 10x faster than the target: grows by a quarter, not x2 or x10
+    assert w.size == 12_500
+    w._adapt(1.0, 12_500)  # far too slow: halves at most
+    assert w.size == 6_250
+    w._adapt(0.05, 6_250)  # on target: stays
+    assert w.size == 6_250
+    for _ in range(50):  # never past 10x the configured size
+        w._adapt(0.0001, w.size)
+    assert w.size == 100_000
+
+
+def test_a_batch_cut_short_at_its_chunk_end_does_not_grow_the_next():
+    w = _sizing_worker(0.05)
+    # 2,000 keys (the end of a chunk) in 10 ms: 200k keys/s, i.e. 10,000 keys per 50 ms.
+    w._adapt(0.010, 2_000)
+    assert w.size == 10_000
+    w._adapt(0.001, None)  # the last batch of a chunk of a text key: size unknown, no change
+    assert w.size == 10_000
+
+
+def test_fixed_size_regrows_to_the_configured_size_after_a_lock_timeout_shrink():
+    w = _sizing_worker(0)
+    w.size = 1_000
+    w._adapt(0.5, 1_000)
+    assert w.size == 2_000
+    for _ in range(10):
+        w._adapt(0.5, w.size)
+    assert w.size == 10_000

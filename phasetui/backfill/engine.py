@@ -213,6 +213,8 @@ class BackfillEngine:
         try:
             while True:
                 try:
+                    if pool and not any(w.is_alive() for w in pool):
+                        break  # all finished: the final tick below has the last figures
                     row = store.load_state(monitor, self.name)
                     if row is None:
                         error = "the backfill's state row was deleted"
@@ -296,11 +298,13 @@ class BackfillEngine:
 
     @staticmethod
     def _wait(stop: threading.Event, pool: list[Worker], seconds: float) -> None:
+        """Until the next tick, or sooner when stopped or when the last worker has ended
+        (looked at every 10 ms: the run returns right after its last batch)."""
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             if stop.is_set() or (pool and not any(w.is_alive() for w in pool)):
                 return
-            time.sleep(0.05)
+            time.sleep(0.01)
 
     def _rows_done(self, conn: psycopg.Connection) -> int:
         row = conn.execute(

@@ -76,7 +76,7 @@ class BackfillSpec:
     key: tuple[str, ...] = ()
     name: str | None = None
     batch_size: int = 10_000
-    target_batch_seconds: float | None = 0.1
+    target_batch_seconds: float | None = 0.05
     pause_seconds: float = 0.0
     workers: int = 1
     lock_timeout: float = 2.0

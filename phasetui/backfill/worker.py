@@ -25,6 +25,7 @@ LEASE_SECONDS = 60.0
 HEARTBEAT_SECONDS = 5.0
 RECONNECT_SECONDS = 120.0
 MAX_SIZE_FACTOR = 10
+GROW_FACTOR = 1.25
 WAITING_POLL_SECONDS = 0.1
 
 _CLAIM_SQL = """
@@ -120,6 +121,15 @@ class RunContext:
     lease_seconds: float = LEASE_SECONDS
     reconnect_seconds: float = RECONNECT_SECONDS
     owner_prefix: str = field(default_factory=lambda: f"{hostname()}:{os.getpid()}")
+    # Bumped (and waited on) when a worker of this process finishes or lets go of a chunk,
+    # or ends: a worker with nothing left to claim wakes at once instead of after its poll.
+    chunk_events: threading.Condition = field(default_factory=threading.Condition)
+    chunk_generation: int = 0
+
+    def chunks_changed(self) -> None:
+        with self.chunk_events:
+            self.chunk_generation += 1
+            self.chunk_events.notify_all()
 
 
 @dataclass
@@ -172,6 +182,7 @@ class Worker(threading.Thread):
             self._release()
             if self.conn is not None:
                 self.conn.close()
+            self.ctx.chunks_changed()
 
     def _loop(self) -> str:
         self._connect()
@@ -204,14 +215,26 @@ class Worker(threading.Thread):
             self.stats.throttled_seconds += time.monotonic() - started
             return None
         self.stats.throttle_reason = None
+        generation = ctx.chunk_generation
         if self.chunk is None and not self._claim():
             row = conn.execute(_REMAINING_SQL, {"name": ctx.name}).fetchone()
             if row[0] == 0:
                 return "done"
-            # The rest is claimed by live workers: look again soon (a chunk freed by a worker
-            # that died or retired is taken over, and the run ends as soon as the last
-            # chunk is done, not up to half a second later).
-            self._idle("waiting", WAITING_POLL_SECONDS)
+            # The rest is claimed by live workers: wait until one of this process's workers
+            # finishes or lets go of a chunk (then the run ends right after the last batch,
+            # or the freed chunk is taken over), or look again after a short poll (a chunk
+            # of a worker on another host that died).
+            self.stats.state = "waiting"
+            with ctx.chunk_events:
+                ctx.chunk_events.wait_for(
+                    lambda: (
+                        ctx.chunk_generation != generation
+                        or ctx.stop.is_set()
+                        or self.retire.is_set()
+                    ),
+                    timeout=WAITING_POLL_SECONDS,
+                )
+            self._poll_control()
             return None
         self._batch()
         pause = self.live.pause_seconds
@@ -298,6 +321,7 @@ class Worker(threading.Thread):
         except psycopg.Error:
             pass  # the session ending frees the claim anyway
         self.chunk = None
+        self.ctx.chunks_changed()
 
     def _move(self, lo: list[str], nxt: list[str], done: bool, span: float) -> None:
         self._conn().execute(
@@ -315,6 +339,7 @@ class Worker(threading.Thread):
         if done:
             self.chunk = None
             self.stats.chunk = None
+            self.ctx.chunks_changed()
         else:
             self.cursor = nxt
 
@@ -343,6 +368,7 @@ class Worker(threading.Thread):
                 nxt = chunk_hi if chunk_hi is not None else lo
                 stmt = stmts.bounded if chunk_hi is not None else stmts.open_ended
             span = float(size)
+        measured: float | None = span if key.integer or not last else None
         self.stats.lo, self.stats.hi = lo, hi
         params = {
             "name": ctx.name,
@@ -355,7 +381,9 @@ class Worker(threading.Thread):
             "span": span,
         }
         started = time.monotonic()
-        rows, moved, control, version = conn.execute(stmt, params).fetchone()
+        # Prepared from the first batch (psycopg would after five): parsed and planned
+        # once per connection, not per batch.
+        rows, moved, control, version = conn.execute(stmt, params, prepare=True).fetchone()
         seconds = time.monotonic() - started
         self._consecutive = 0
         self._last_heartbeat = time.monotonic()
@@ -383,11 +411,12 @@ class Worker(threading.Thread):
         if last:
             self.chunk = None
             self.stats.chunk = None
+            ctx.chunks_changed()
         else:
             self.cursor = nxt
             if key.integer and rows == 0:
                 self._skip_gap(nxt)
-        self._adapt(seconds)
+        self._adapt(seconds, measured)
         self.live.control = control
         if version != self.live.version:
             self._poll_control()
@@ -403,11 +432,21 @@ class Worker(threading.Thread):
         elif int(found[0][0]) > int(nxt[0]):
             self._move(nxt, list(found[0]), False, float(int(found[0][0]) - int(nxt[0])))
 
-    def _adapt(self, seconds: float) -> None:
+    def _adapt(self, seconds: float, span: float | None) -> None:
+        """Sizes the next batch so that it takes about ``target_batch_seconds``.
+
+        ``span`` is how many keys this batch really covered (None when unknown: the last
+        batch of a chunk of a non-integer key). The estimate comes from the keys per second
+        of this batch, so a batch cut short at its chunk's end (fast because it was small)
+        does not make the next one grow. Growth is gentle (×1.25 per batch at most; one
+        lucky fast batch does not double the time locks are held), shrinking quick (×0.5).
+        """
         target = self.live.target_batch_seconds
         if target and target > 0:
-            factor = min(2.0, max(0.5, target / max(seconds, 1e-4)))
-            new = int(self.size * factor)
+            if span is None or span < 1:
+                return
+            ideal = span * target / max(seconds, 1e-4)
+            new = int(min(self.size * GROW_FACTOR, max(self.size * 0.5, ideal)))
         else:
             new = min(self.base_size, self.size * 2)  # regrow after a shrink
         self.size = max(1, min(new, self.base_size * MAX_SIZE_FACTOR))
