@@ -4,7 +4,8 @@ One batch is **one statement**, run in autocommit (its own short transaction):
 
 1. lock this worker's chunk row, but only if the worker still owns it and its cursor is
    still where the worker thinks it is (``g``);
-2. update the table's rows in the key range ``[lo, hi)`` — only if (1) found the row;
+2. update the table's rows in the key range ``[lo, hi)`` — only if (1) found the row —
+   and count them once (``n``; the RETURNING rows are scanned once, not once per use);
 3. move the chunk's cursor to ``hi`` and add the row count;
 4. read the control row (pause/stop, settings version) so the worker reacts before the
    next batch without another round trip.
@@ -105,10 +106,12 @@ def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
   UPDATE {table} SET {sets}
   WHERE {range}{user_where} AND EXISTS (SELECT 1 FROM g)
   RETURNING 1
+), n AS (
+  SELECT count(*) AS n FROM u
 ), c AS (
   UPDATE phasetui.backfill_chunks
   SET cursor = %(next)s::text[], done = %(last)s,
-      rows_done = rows_done + (SELECT count(*) FROM u),
+      rows_done = rows_done + (SELECT n FROM n),
       keys_done = keys_done + %(span)s, batches = batches + 1,
       heartbeat = now(), owner_pid = pg_backend_pid(),
       finished_at = CASE WHEN %(last)s THEN now() END
@@ -116,7 +119,7 @@ def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
     AND cursor = %(lo)s::text[] AND NOT done
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM c), b.control, b.settings_version
+SELECT (SELECT n FROM n), (SELECT count(*) FROM c), b.control, b.settings_version
 FROM phasetui.backfills b WHERE b.name = %(name)s"""
         ).format(table=table, sets=sets, range=range_sql, user_where=user_where)
 
