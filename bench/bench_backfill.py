@@ -22,7 +22,11 @@ whole wait (a closed-loop probe hides it). Prints seconds, rows/s, the throughpu
 The machine may be shared: the load average is printed before every measurement, each
 method runs --repeat times (default 2; rounds interleave a, b, c, d, a, b, … so a change in
 the machine's load hits every method alike), every run is printed, and the summary takes
-each method's median run (by seconds).
+each figure's median over the runs (the mean of the two for two runs). Before the first
+measured run one untimed UPDATE warms the server (see ``warm_up``). Every run also prints the
+server's CPU time (all PostgreSQL processes, the probe's backends included) as cores used
+and µs per row, and how busy the whole machine was: a single UPDATE is bound to one core,
+and the 2-worker ratio is bounded by what the second core gives.
 """
 
 from __future__ import annotations
@@ -173,12 +177,45 @@ def chunk_by_id(dsn: str) -> int:
             last = ids[-1]
 
 
+def server_cpu_seconds(postmaster: int) -> float:
+    """CPU time of the server: the postmaster, its live children and (cutime/cstime) the
+    children it has reaped (backends that ended). Linux /proc; NaN elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return float("nan")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(pid) == postmaster:
+            total += sum(int(x) for x in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_busy_ticks() -> tuple[int, int]:
+    """(all, idle) jiffies of every CPU, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return (0, 0)
+    return sum(values), values[3] + values[4]
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
+def measure(dsn: str, rows: int, label: str, fn, interval: float, postmaster: int) -> dict:
     rebuild(dsn, rows)
     load = load_average()
     ctx = mp.get_context("spawn")
@@ -188,12 +225,18 @@ def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
     time.sleep(1.0)  # the probe is connected and on schedule
     with psycopg.connect(dsn, autocommit=True) as conn:
         lsn0 = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    cpu0, machine0 = server_cpu_seconds(postmaster), machine_busy_ticks()
     started = time.monotonic()
     updated = fn(dsn)
     seconds = time.monotonic() - started
+    machine1 = machine_busy_ticks()
     stop.set()
     latencies = out.get()
     probe.join()
+    time.sleep(0.3)  # the workers' backends have ended and been reaped
+    server_cpu = server_cpu_seconds(postmaster) - cpu0
+    all_ticks = machine1[0] - machine0[0]
+    busy = (all_ticks - (machine1[1] - machine0[1])) / all_ticks if all_ticks else float("nan")
     with psycopg.connect(dsn, autocommit=True) as conn:
         wal = conn.execute(
             "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)::bigint", (lsn0,)
@@ -217,11 +260,16 @@ def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
         "mean": statistics.fmean(ms) if ms else float("nan"),
         "load": load,
         "autovacuum": autovacuum,
+        "server_cores": server_cpu / seconds,
+        "us_per_row": server_cpu / rows * 1e6,
+        "machine_cores": busy * (os.cpu_count() or 1),
     }
     print(
         f"  {label:<34} {seconds:7.2f}s {row['rows_per_s']:>10,.0f} rows/s  "
         f"probe p50 {row['p50']:6.1f} ms  p99 {row['p99']:8.1f} ms  max {row['max']:8.1f} ms "
-        f"({row['probes']} probes; load before {load}"
+        f"({row['probes']} probes; load before {load}; server CPU "
+        f"{row['server_cores']:.2f} cores = {row['us_per_row']:.2f} µs/row; machine busy "
+        f"{row['machine_cores']:.2f} of {os.cpu_count()} cores"
         + (f"; autovacuum ran {autovacuum}x" if autovacuum else "")
         + ")",
         flush=True,
@@ -230,9 +278,25 @@ def measure(dsn: str, rows: int, label: str, fn, interval: float) -> dict:
 
 
 def median_run(runs: list[dict]) -> dict:
-    """The run with the median time (the lower middle one for an even count)."""
-    ordered = sorted(runs, key=lambda r: r["seconds"])
-    return ordered[(len(ordered) - 1) // 2]
+    """Each figure's median over the runs (for two runs: their mean)."""
+    row = {"method": runs[0]["method"]}
+    for k in ("seconds", "rows_per_s", "wal_mb", "p50", "p99", "max", "server_cores", "us_per_row"):
+        row[k] = statistics.median(r[k] for r in runs)
+    row["load"] = " / ".join(r["load"].split()[0] for r in runs)
+    return row
+
+
+def warm_up(dsn: str, rows: int) -> None:
+    """One untimed fill before the measured ones. The first writes after the server starts
+    also fault in its shared memory (1GB of shared_buffers, zero-filled by the kernel on
+    first touch): whichever method ran first paid that (≈ 15% slower here), and it was (a)."""
+    rebuild(dsn, rows)
+    started = time.monotonic()
+    single_update(dsn)
+    print(
+        f"warm-up (not measured): one UPDATE of {rows:,} rows in {time.monotonic() - started:.2f}s",
+        flush=True,
+    )
 
 
 def table_row(r: dict, base: dict | None) -> str:
@@ -240,7 +304,7 @@ def table_row(r: dict, base: dict | None) -> str:
     return (
         f"| {r['method']} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {ratio} | "
         f"{r['wal_mb']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['max']:.0f} ms | "
-        f"{r['load']} |"
+        f"{r['server_cores']:.2f} ({r['us_per_row']:.2f} µs/row) | {r['load']} |"
     )
 
 
@@ -261,6 +325,7 @@ def main() -> None:
     }
     try:
         dsn, data = start_server(folder)
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
         print(
             f"{args.rows:,} rows; probe: 4 clients, one UPDATE each every "
             f"{args.probe_interval_ms:g} ms, latency from the scheduled start; "
@@ -268,11 +333,12 @@ def main() -> None:
             f"{args.repeat} run(s) of each method",
             flush=True,
         )
+        warm_up(dsn, args.rows)
         runs: dict[str, list[dict]] = {m: [] for m in args.only}
         for round_no in range(1, args.repeat + 1):
             print(f"round {round_no}:", flush=True)
             for m in args.only:
-                runs[m].append(measure(dsn, args.rows, *methods[m], interval))
+                runs[m].append(measure(dsn, args.rows, *methods[m], interval, postmaster))
     finally:
         try:
             pg_ctl(folder / "data", "-m", "fast", "stop")
@@ -281,7 +347,7 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     header = (
         "| method | seconds | rows/s | × (a) throughput | WAL MB | probe p50 | p99 | max "
-        "| load before |\n|---|---|---|---|---|---|---|---|---|"
+        "| server CPU cores (per row) | load before |\n|---|---|---|---|---|---|---|---|---|---|"
     )
     base = median_run(runs["a"]) if runs.get("a") else None
     print(f"\nevery run (ratios to the median (a); load average {load_average()} at the end):")
@@ -289,7 +355,9 @@ def main() -> None:
     for m in args.only:
         for r in runs[m]:
             print(table_row(r, base))
-    print(f"\nmedian run of each method ({args.repeat} run(s) each):")
+    print(
+        f"\nmedians of {args.repeat} run(s) of each method (load: 1-min average before each run):"
+    )
     print(header)
     for m in args.only:
         print(table_row(median_run(runs[m]), base))
