@@ -8,9 +8,6 @@ run: a poll of the journal's size picks that up within two seconds.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -262,11 +259,5 @@ class PhaseApp(App[None]):
         self.call_from_thread(self.notify, "Schema diff marked reviewed: evidence recorded.")
 
     def _show_error(self, exc: UserError) -> None:
-        body = Text(exc.message)
-        if exc.hint:
-            body.append(f"\nfix: {exc.hint}", style="italic")
-        self.notify(str(body), title="Not recorded", severity="error", timeout=12, markup=False)
-
-
-def audit_path_of(app: PhaseApp) -> Path:
-    return app.repo.run_dir(app.run_id)
+        body = exc.message + (f"\nfix: {exc.hint}" if exc.hint else "")
+        self.notify(body, title="Not recorded", severity="error", timeout=12, markup=False)
