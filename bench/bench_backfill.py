@@ -1,9 +1,10 @@
 """Backfill benchmark: phasetui against one big UPDATE and a chunkById-style peer.
 
-    python bench/bench_backfill.py [--rows 2000000] [--probe-interval-ms 20]
+    python bench/bench_backfill.py [--rows 2000000] [--probe-interval-ms 20] [--dsn DSN]
 
-On a private embedded PostgreSQL (shared_buffers 1GB, max_wal_size 4GB, set with ALTER
-SYSTEM and a restart), for each method: rebuild ``users(id bigserial primary key, email,
+On a private embedded PostgreSQL 18 (shared_buffers 1GB, max_wal_size 4GB, set with ALTER
+SYSTEM and a restart) or, with ``--dsn``, on a server you name (see ``start_external``),
+for each method: rebuild ``users(id bigserial primary key, email,
 created_at, prefs jsonb)`` with ``--rows`` rows plus a new empty ``settings jsonb`` column,
 VACUUM ANALYZE + CHECKPOINT, then fill ``settings`` with
 ``jsonb_build_object('theme', 'light', 'created', created_at)`` using
@@ -42,9 +43,12 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,6 +66,27 @@ def pg_ctl(data: Path, *args: str) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def describe_server(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        values = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]
+            for name in (
+                "server_version",
+                "shared_buffers",
+                "max_wal_size",
+                "checkpoint_timeout",
+                "data_checksums",
+            )
+        }
+    print(
+        f"server: PostgreSQL {values['server_version']}, shared_buffers "
+        f"{values['shared_buffers']}, max_wal_size {values['max_wal_size']}, "
+        f"checkpoint_timeout {values['checkpoint_timeout']}, data_checksums "
+        f"{values['data_checksums']}",
+        flush=True,
+    )
+
+
 def start_server(folder: Path) -> tuple[str, Path]:
     from phasetui.demo.server import start_embedded
 
@@ -72,12 +97,49 @@ def start_server(folder: Path) -> tuple[str, Path]:
         conn.execute("ALTER SYSTEM SET max_wal_size = '4GB'")
         conn.execute("ALTER SYSTEM SET checkpoint_timeout = '30min'")
     pg_ctl(data, "-m", "fast", "-l", str(data / "log"), "restart")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        sb = conn.execute("SHOW shared_buffers").fetchone()[0]
-        mw = conn.execute("SHOW max_wal_size").fetchone()[0]
-        ver = conn.execute("SHOW server_version").fetchone()[0]
-    print(f"server: PostgreSQL {ver}, shared_buffers {sb}, max_wal_size {mw}", flush=True)
+    describe_server(dsn)
     return dsn, data
+
+
+def start_external(admin_dsn: str) -> tuple[str, str, int]:
+    """``--dsn``: a superuser DSN of a throwaway server on this machine (unix socket or
+    loopback). Its settings are left as they are (set shared_buffers, max_wal_size and
+    checkpoint_timeout when you start it) and printed; the bench creates its own database
+    there, returns (its DSN, its name, the postmaster's pid) and ``drop_external`` drops it.
+    The postmaster is the parent of our backend: its CPU is read from /proc like the
+    embedded server's (NaN if the server is not on this machine)."""
+    name = f"phasetui_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]:
+            raise SystemExit("--dsn must be a superuser's (the bench runs CHECKPOINT)")
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    dsn = make_conninfo(admin_dsn, dbname=name)
+    postmaster = -1
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            with open(f"/proc/{backend}/stat") as f:
+                stat = f.read()
+            postmaster = int(stat[stat.rindex(")") + 2 :].split()[1])
+        except (OSError, ValueError):
+            print("server CPU: not measurable (the server is not on this machine)", flush=True)
+    where = conninfo_to_dict(dsn)
+    print(
+        f"external server (--dsn): host {where.get('host', '(default)')}, database {name} "
+        "(created now, dropped at the end)",
+        flush=True,
+    )
+    describe_server(dsn)
+    return dsn, name, postmaster
+
+
+def drop_external(admin_dsn: str, name: str) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def rebuild(dsn: str, rows: int) -> None:
@@ -180,6 +242,8 @@ def chunk_by_id(dsn: str) -> int:
 def server_cpu_seconds(postmaster: int) -> float:
     """CPU time of the server: the postmaster, its live children and (cutime/cstime) the
     children it has reaped (backends that ended). Linux /proc; NaN elsewhere."""
+    if postmaster < 0:
+        return float("nan")
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     try:
@@ -314,8 +378,15 @@ def main() -> None:
     ap.add_argument("--probe-interval-ms", type=float, default=20.0)
     ap.add_argument("--only", default="abcd", help="Which methods to run (letters).")
     ap.add_argument("--repeat", type=int, default=2, help="Runs of each method (median kept).")
+    ap.add_argument(
+        "--dsn",
+        help="Superuser DSN of a throwaway server on this machine to run on instead of the "
+        "embedded PostgreSQL 18 (the bench creates and drops its own database there; the "
+        "server's settings are printed, not changed).",
+    )
     args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="phasetui-bench-"))
+    folder = None if args.dsn else Path(tempfile.mkdtemp(prefix="phasetui-bench-"))
+    bench_db = None
     interval = args.probe_interval_ms / 1000
     methods = {
         "a": ("(a) single UPDATE", single_update),
@@ -324,8 +395,11 @@ def main() -> None:
         "d": ("(d) chunkById peer (1,000 ids)", chunk_by_id),
     }
     try:
-        dsn, data = start_server(folder)
-        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        if args.dsn:
+            dsn, bench_db, postmaster = start_external(args.dsn)
+        else:
+            dsn, data = start_server(folder)
+            postmaster = int((data / "postmaster.pid").read_text().split()[0])
         print(
             f"{args.rows:,} rows; probe: 4 clients, one UPDATE each every "
             f"{args.probe_interval_ms:g} ms, latency from the scheduled start; "
@@ -340,11 +414,14 @@ def main() -> None:
             for m in args.only:
                 runs[m].append(measure(dsn, args.rows, *methods[m], interval, postmaster))
     finally:
-        try:
-            pg_ctl(folder / "data", "-m", "fast", "stop")
-        except Exception:  # noqa: BLE001 - best effort
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
+        if bench_db:
+            drop_external(args.dsn, bench_db)
+        if folder is not None:
+            try:
+                pg_ctl(folder / "data", "-m", "fast", "stop")
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+            shutil.rmtree(folder, ignore_errors=True)
     header = (
         "| method | seconds | rows/s | × (a) throughput | WAL MB | probe p50 | p99 | max "
         "| server CPU cores (per row) | load before |\n|---|---|---|---|---|---|---|---|---|---|"
