@@ -42,15 +42,12 @@ RATE_WINDOW_SECONDS = 30.0
 
 def open_connection(dsn: str, *, connect_timeout: int = 10) -> psycopg.Connection:
     """An autocommit connection; a failure to connect is the user's (host, password)."""
-    from phasetui.db.environments import describe_dsn, redact
+    from phasetui.db.session import connect_error
 
     try:
         return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
     except psycopg.OperationalError as exc:
-        raise UserError(
-            f"cannot connect to {describe_dsn(dsn)}: {redact(str(exc)).strip()}",
-            "check the host, port, database and credentials (~/.pgpass, pg_service.conf)",
-        ) from None
+        raise connect_error(dsn, exc) from None
 
 
 @dataclass

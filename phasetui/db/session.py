@@ -189,8 +189,10 @@ _CONNECT_CAUSES = (
 )
 
 
-def _connect_error(dsn: str, exc: Exception) -> UserError:
-    """Turns libpq's connection failure into a message naming the cause and the fix."""
+def connect_error(dsn: str, exc: Exception) -> UserError:
+    """Turns libpq's connection failure into a message naming the cause and the fix.
+
+    Every part of phasetui that connects reports failures through this one table."""
     where = describe_dsn(dsn)
     raw = redact(str(exc))
     low = raw.lower()
@@ -219,7 +221,7 @@ def connect(dsn: str, settings: ExecSettings | None = None) -> psycopg.Connectio
             "write postgresql://USER@HOST:PORT/DB or 'host=… dbname=…'",
         ) from None
     except psycopg.OperationalError as exc:
-        raise _connect_error(dsn, exc) from None
+        raise connect_error(dsn, exc) from None
     set_timeouts(conn, settings.lock_timeout, settings.statement_timeout)
     return conn
 

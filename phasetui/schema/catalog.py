@@ -215,15 +215,12 @@ def read_catalog(dsn: str, source: str | None = None) -> SchemaModel:
     import psycopg
 
     from phasetui.db.environments import describe_dsn
-    from phasetui.errors import UserError
+    from phasetui.db.session import connect_error
 
     try:
         conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise UserError(
-            f"cannot connect to {describe_dsn(dsn)}: {str(exc).strip().splitlines()[0]}",
-            "check the environment / DSN and that the server is reachable",
-        ) from exc
+        raise connect_error(dsn, exc) from None
     with conn:
         return read_catalog_conn(conn, source or describe_dsn(dsn))
 

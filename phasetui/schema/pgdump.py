@@ -71,16 +71,13 @@ def choose_pg_dump(server_major: int) -> PgDump:
 def server_major(dsn: str) -> int:
     import psycopg
 
-    from phasetui.db.environments import describe_dsn
+    from phasetui.db.session import connect_error
 
     try:
         with psycopg.connect(dsn, connect_timeout=10) as conn:
             return conn.info.server_version // 10000
     except psycopg.OperationalError as exc:
-        raise UserError(
-            f"cannot connect to {describe_dsn(dsn)}: {str(exc).strip().splitlines()[0]}",
-            "check the environment / DSN and that the server is reachable",
-        ) from exc
+        raise connect_error(dsn, exc) from None
 
 
 def _split_password(dsn: str) -> tuple[str, str | None]:

@@ -92,14 +92,16 @@ def read_catalog(dsn: str, tables: set[str], functions: set[str] = frozenset()) 
     """Facts about ``tables`` (bare or schema-qualified names) from the database at ``dsn``."""
     import psycopg
 
-    from phasetui.db.environments import describe_dsn, redact
+    from phasetui.db.environments import describe_dsn
+    from phasetui.db.session import connect_error
 
     try:
         conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
+        err = connect_error(dsn, exc)
         raise UserError(
-            f"cannot read the catalog of {describe_dsn(dsn)}: {redact(str(exc)).strip()}",
-            "check --env/--dsn, or lint without a connection",
+            err.message.replace("cannot connect to", "cannot read the catalog of", 1),
+            f"{err.hint}; or lint without --env/--dsn",
         ) from None
     with conn:
         version, tz, timeout = conn.execute(_SETTINGS).fetchone()
