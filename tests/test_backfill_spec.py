@@ -93,6 +93,20 @@ def test_smuggled_statements_are_refused(assignments, where):
         parse_assignments(assignments, where)
 
 
+@pytest.mark.parametrize(
+    "assignments, where, query",
+    [(["a = $1"], None, None), (["a = 1"], "id > $2", None), (["a = 1"], None, "SELECT $1")],
+)
+def test_parameter_references_are_refused(assignments, where, query):
+    """The engine binds its own parameters ($1 … in its function, %(lo)s … in its
+    statements): a `$1` in the user's SQL would silently read one of them."""
+    with pytest.raises(BadInput, match="parameter"):
+        if query:
+            check_select(query, "throttle_query")
+        else:
+            parse_assignments(assignments, where)
+
+
 def test_expressions_are_reprinted_from_the_parse_tree():
     parsed = parse_assignments(
         ["prefs = jsonb_build_object('theme','light',  'created', created_at)", "n=n+1"],

@@ -1,6 +1,7 @@
 """The SQL of one batch, composed once per backfill with psycopg.sql.
 
-One batch is **one statement**, run in autocommit (its own short transaction):
+One batch is **one call**, run in autocommit (its own short transaction), of a PL/pgSQL
+function made for this backfill in schema ``phasetui`` (see ``function_ddl``):
 
 1. lock this worker's chunk row, but only if the worker still owns it and its cursor is
    still where the worker thinks it is (``g``);
@@ -13,10 +14,17 @@ One batch is **one statement**, run in autocommit (its own short transaction):
 Because (2) and (3) commit together, a kill -9 at any moment leaves the cursor exactly at
 the end of the last committed batch. Because (1) re-checks ownership under a row lock, a
 worker that lost its chunk (lease expired, session replaced) updates nothing.
+
+Why a function: the function counts the rows with ``GET DIAGNOSTICS`` and its plans are
+cached per session. The same batch as one plain statement (``bounded`` / ``open_ended``,
+data-modifying CTEs) needs ``RETURNING`` to count, which materialises every updated row:
+≈6% of the server's time per row (bench/bench_backfill.py). The plain statement stays as
+the fallback for a role that may not create the function (no CREATE on schema phasetui).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from psycopg import sql
@@ -39,6 +47,9 @@ class BatchSQL:
     max_key: sql.Composed
     sample_keys: sql.Composed  # TABLESAMPLE for chunk boundaries: pct
     explain: sql.Composed  # validates names/types without running: lo, hi
+    function_name: str  # phasetui.<this>: named by a hash of its body
+    function_ddl: sql.Composed  # CREATE FUNCTION (no parameters)
+    call: sql.Composed  # one batch through the function: same parameters as ``bounded``
 
 
 # a batch's upper bound is the key ``size`` rows past its lower one
@@ -52,12 +63,10 @@ def _key_tuple(key: TableKey) -> sql.Composable:
     return sql.SQL("ROW({})").format(sql.SQL(", ").join(cols))
 
 
-def _param_tuple(key: TableKey, param: str) -> sql.Composable:
+def _param_tuple(key: TableKey, param: sql.Composable) -> sql.Composable:
     """``(%(lo)s::text[])[1]::bigint`` for each key column: cursors travel as text[]."""
     parts = [
-        sql.SQL("({}::text[])[{}]::{}").format(
-            sql.Placeholder(param), sql.Literal(i + 1), sql.SQL(t)
-        )
+        sql.SQL("({}::text[])[{}]::{}").format(param, sql.Literal(i + 1), sql.SQL(t))
         for i, t in enumerate(key.types)
     ]
     if len(parts) == 1:
@@ -81,8 +90,8 @@ def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
     table = sql.Identifier(key.schema, key.table)
     k = _key_tuple(key)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in key.columns)
-    lo = _param_tuple(key, "lo")
-    hi = _param_tuple(key, "hi")
+    lo = _param_tuple(key, sql.Placeholder("lo"))
+    hi = _param_tuple(key, sql.Placeholder("hi"))
     # User SQL is pglast's re-printing of its parse tree; a literal `%` must not be read
     # as a parameter placeholder.
     sets = sql.SQL(", ").join(
@@ -135,6 +144,7 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
             order=order,
         )
 
+    fn_name, fn_ddl = _function(key, table, update)
     desc = sql.SQL(", ").join(sql.SQL("{} DESC").format(sql.Identifier(c)) for c in key.columns)
     return BatchSQL(
         bounded=batch(sql.SQL("{}{}").format(lower, upper)),
@@ -155,4 +165,76 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
         explain=sql.SQL(
             "EXPLAIN UPDATE {table} SET {sets} WHERE {lower}{upper}{user_where}"
         ).format(table=table, sets=sets, lower=lower, upper=upper, user_where=user_where),
+        function_name=fn_name,
+        function_ddl=fn_ddl,
+        call=sql.SQL(
+            "SELECT * FROM {}(%(name)s::text, %(chunk)s::integer, %(owner)s::text, "
+            "%(lo)s::text[], %(hi)s::text[], %(next)s::text[], %(last)s::boolean, "
+            "%(span)s::float8)"
+        ).format(sql.Identifier("phasetui", fn_name)),
     )
+
+
+# The function's body. Parameters are positional ($1 name, $2 chunk, $3 owner, $4 lo,
+# $5 hi — NULL: no upper bound —, $6 next, $7 last, $8 span) so that no name of ours can
+# capture a column the user's expressions mention; `use_column` settles any clash between
+# a column and the output columns in favour of the column.
+_BODY = """
+#variable_conflict use_column
+DECLARE
+  _phasetui_rows bigint := 0;
+  _phasetui_moved integer := 0;
+BEGIN
+  PERFORM 1 FROM phasetui.backfill_chunks
+  WHERE backfill = $1 AND chunk = $2 AND owner = $3 AND cursor = $4 AND NOT done
+  FOR UPDATE;
+  IF FOUND THEN
+    IF $5 IS NULL THEN
+      UPDATE {table} SET {sets} WHERE {lower}{user_where};
+    ELSE
+      UPDATE {table} SET {sets} WHERE {lower} AND {k} < {hi}{user_where};
+    END IF;
+    GET DIAGNOSTICS _phasetui_rows = ROW_COUNT;
+    UPDATE phasetui.backfill_chunks
+    SET cursor = $6, done = $7, rows_done = rows_done + _phasetui_rows,
+        keys_done = keys_done + $8, batches = batches + 1,
+        heartbeat = now(), owner_pid = pg_backend_pid(),
+        finished_at = CASE WHEN $7 THEN now() END
+    WHERE backfill = $1 AND chunk = $2 AND owner = $3 AND cursor = $4 AND NOT done;
+    GET DIAGNOSTICS _phasetui_moved = ROW_COUNT;
+  END IF;
+  RETURN QUERY SELECT _phasetui_rows, _phasetui_moved, b.control, b.settings_version
+    FROM phasetui.backfills b WHERE b.name = $1;
+END
+"""
+
+
+def _function(
+    key: TableKey, table: sql.Identifier, update: ParsedUpdate
+) -> tuple[str, sql.Composed]:
+    """(name, CREATE FUNCTION): the body is text of its own, so ``%`` needs no escaping."""
+    k = _key_tuple(key)
+    sets_raw = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(a.column), sql.SQL(a.expression))
+        for a in update.assignments
+    )
+    user_where = sql.SQL(" AND ({})").format(sql.SQL(update.where)) if update.where else sql.SQL("")
+    body = (
+        sql.SQL(_BODY)
+        .format(
+            table=table,
+            sets=sets_raw,
+            k=k,
+            lower=sql.SQL("{} >= {}").format(k, _param_tuple(key, sql.SQL("$4"))),
+            hi=_param_tuple(key, sql.SQL("$5")),
+            user_where=user_where,
+        )
+        .as_string(None)
+    )
+    name = "batch_" + hashlib.sha256(body.encode()).hexdigest()[:24]
+    ddl = sql.SQL(
+        "CREATE FUNCTION {}(text, integer, text, text[], text[], text[], boolean, float8) "
+        "RETURNS TABLE (batch_rows bigint, batch_moved integer, batch_control text, "
+        "batch_version integer) LANGUAGE plpgsql VOLATILE AS {}"
+    ).format(sql.Identifier("phasetui", name), sql.Literal(body))
+    return name, ddl

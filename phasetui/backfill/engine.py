@@ -58,6 +58,8 @@ class Prepared:
     update: ParsedUpdate
     stmts: BatchSQL
     state: store.StateRow
+    # None: batches call the backfill's function; else why they run as a plain statement
+    function_unavailable: str | None = None
 
 
 def _now() -> str:
@@ -94,6 +96,7 @@ class BackfillEngine:
             stmts = build(key, update)
             self._explain(conn, stmts, key)
             store.ensure_schema(conn)
+            unavailable = store.ensure_batch_function(conn, stmts.function_name, stmts.function_ddl)
             with conn.transaction():
                 conn.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"phasetui:{self.name}",)
@@ -120,8 +123,18 @@ class BackfillEngine:
                     )
                 state = store.load_state(conn, self.name)
         assert state is not None
-        self.prepared = Prepared(self.name, spec, key, update, stmts, state)
+        self.prepared = Prepared(self.name, spec, key, update, stmts, state, unavailable)
         return self.prepared
+
+    @property
+    def batch_form(self) -> str:
+        """How this process runs a batch (shown by `backfill status`, kept in ``detail``)."""
+        p = self.prepared
+        if p is None:
+            return "not prepared"
+        if p.function_unavailable is None:
+            return f"function phasetui.{p.stmts.function_name}"
+        return f"one statement (cannot create the function: {p.function_unavailable})"
 
     def _explain(self, conn: psycopg.Connection, stmts: BatchSQL, key: TableKey) -> None:
         try:
@@ -191,10 +204,12 @@ class BackfillEngine:
             make_throttles=lambda: Throttles.from_spec(spec),
             stop=stop,
             on_batch=on_batch,
+            use_function=prepared.function_unavailable is None,
         )
         wanted = workers or spec.workers
         monitor = open_connection(self.dsn)
         rows_before = self._rows_done(monitor)
+        store.merge_detail(monitor, self.name, {"batch_form": self.batch_form})
         monitor.execute(
             "UPDATE phasetui.backfills SET started_at = coalesce(started_at, now()), "
             "state = CASE WHEN state IN ('planned', 'failed') THEN 'running' ELSE state END, "

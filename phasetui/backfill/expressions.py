@@ -50,7 +50,7 @@ def _walk(node, found: list[str]) -> None:
     if not isinstance(node, ast.Node):
         return
     name = type(node).__name__
-    if name in _FORBIDDEN_NODES:
+    if name in _FORBIDDEN_NODES or name == "ParamRef":
         found.append(name)
     for attr in node:
         _walk(getattr(node, attr), found)
@@ -59,6 +59,11 @@ def _walk(node, found: list[str]) -> None:
 def _no_nested_writes(node, what: str) -> None:
     found: list[str] = []
     _walk(node, found)
+    if "ParamRef" in found:
+        raise BadInput(
+            f"{what}: a parameter ($1, $2, …) has no value here",
+            "write the value itself; the engine binds its own parameters around your SQL",
+        )
     if found:
         raise BadInput(
             f"{what}: must not contain a data-modifying statement ({found[0]})",

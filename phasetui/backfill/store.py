@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.sql import Composable, Identifier
 
 SCHEMA = "phasetui"
 SCHEMA_VERSION = 1
@@ -120,6 +121,30 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
         conn.execute(DDL)
+
+
+def ensure_batch_function(conn: psycopg.Connection, name: str, ddl: Composable) -> str | None:
+    """Creates ``phasetui.<name>`` (see batches.py) unless it exists; returns why it could
+    not (the batches then run as one plain statement), or None. The name is a hash of the
+    body, so an existing function of that name is this one; hosts starting together take
+    the schema's advisory lock and do not collide."""
+    if _has_function(conn, name):
+        return None
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
+            if not _has_function(conn, name):
+                conn.execute(ddl)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        return str(exc).strip()
+    return None
+
+
+def _has_function(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT to_regproc(%s) IS NOT NULL", (Identifier(SCHEMA, name).as_string(conn),)
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _has_table(conn: psycopg.Connection, name: str) -> bool:

@@ -118,6 +118,7 @@ class RunContext:
     make_throttles: Callable[[], Throttles]
     stop: threading.Event
     on_batch: Callable[[BatchEvent], None] | None = None
+    use_function: bool = True  # batches call phasetui.<function> (see batches.py)
     lease_seconds: float = LEASE_SECONDS
     reconnect_seconds: float = RECONNECT_SECONDS
     owner_prefix: str = field(default_factory=lambda: f"{hostname()}:{os.getpid()}")
@@ -368,6 +369,8 @@ class Worker(threading.Thread):
                 nxt = chunk_hi if chunk_hi is not None else lo
                 stmt = stmts.bounded if chunk_hi is not None else stmts.open_ended
             span = float(size)
+        if ctx.use_function:
+            stmt = stmts.call  # the same batch; ``hi`` is None where it is open-ended
         measured: float | None = span if key.integer or not last else None
         self.stats.lo, self.stats.hi = lo, hi
         params = {
