@@ -14,6 +14,12 @@ VACUUM ANALYZE + CHECKPOINT, then fill ``settings`` with
     (c) phasetui with 2 workers
     (d) chunkById-style peer: SELECT 1,000 ids, then UPDATE … WHERE id = ANY(ids)
 
+and, with ``--only``, two reference points that are not products: what this machine's
+server gives to batches that do nothing else (no checkpoint, no progress, no control):
+
+    (e) a bare keyset loop of 10,000-key ranges, one thread (synchronous_commit off)
+    (f) the same loop in two threads on interleaved ranges
+
 While each runs, an OPEN-LOOP probe (a separate process, 4 clients) sends single-row
 UPDATEs on random ids on a fixed schedule (every --probe-interval-ms per client) and
 measures each request's latency from its *scheduled* start, so a blocked client counts the
@@ -221,6 +227,31 @@ def phasetui_run(dsn: str, workers: int) -> int:
     return result.rows_this_run
 
 
+def bare_keyset(dsn: str, threads: int, step: int = 10_000) -> int:
+    """The ceiling for (b) and (c): batches of plain key ranges and nothing else."""
+    with psycopg.connect(dsn) as conn:
+        top = conn.execute("SELECT max(id) FROM users").fetchone()[0]
+    counts = [0] * threads
+
+    def loop(index: int) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SET synchronous_commit = off")
+            for lo in range(1 + index * step, top + 1, threads * step):
+                counts[index] += conn.execute(
+                    f"UPDATE users SET settings = {EXPR} "
+                    "WHERE id >= %s AND id < %s AND settings IS NULL",
+                    (lo, lo + step),
+                    prepare=True,
+                ).rowcount
+
+    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return sum(counts)
+
+
 def chunk_by_id(dsn: str) -> int:
     done, last = 0, 0
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -376,7 +407,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--probe-interval-ms", type=float, default=20.0)
-    ap.add_argument("--only", default="abcd", help="Which methods to run (letters).")
+    ap.add_argument(
+        "--only",
+        default="abcd",
+        help="Which methods to run (letters; e and f are the bare-loop reference points).",
+    )
     ap.add_argument("--repeat", type=int, default=2, help="Runs of each method (median kept).")
     ap.add_argument(
         "--dsn",
@@ -393,6 +428,8 @@ def main() -> None:
         "b": ("(b) phasetui defaults (1 worker)", lambda d: phasetui_run(d, 1)),
         "c": ("(c) phasetui 2 workers", lambda d: phasetui_run(d, 2)),
         "d": ("(d) chunkById peer (1,000 ids)", chunk_by_id),
+        "e": ("(e) bare keyset loop, 1 thread", lambda d: bare_keyset(d, 1)),
+        "f": ("(f) bare keyset loop, 2 threads", lambda d: bare_keyset(d, 2)),
     }
     try:
         if args.dsn:

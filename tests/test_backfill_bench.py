@@ -24,7 +24,7 @@ def test_bench_runs_on_a_named_server_and_drops_its_database(pg_admin_dsn: str) 
     with psycopg.connect(pg_admin_dsn) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
     out = subprocess.run(
-        [sys.executable, str(BENCH), "--rows", "2000", "--repeat", "1", "--only", "ab"]
+        [sys.executable, str(BENCH), "--rows", "2000", "--repeat", "1", "--only", "abef"]
         + ["--dsn", pg_admin_dsn],
         capture_output=True,
         text=True,
@@ -35,4 +35,6 @@ def test_bench_runs_on_a_named_server_and_drops_its_database(pg_admin_dsn: str) 
     assert "database phasetui_bench_" in out.stdout
     assert "| (a) single UPDATE |" in out.stdout
     assert "| (b) phasetui defaults (1 worker) |" in out.stdout
+    assert "| (e) bare keyset loop, 1 thread |" in out.stdout
+    assert "| (f) bare keyset loop, 2 threads |" in out.stdout
     assert bench_databases(pg_admin_dsn) == before

@@ -53,8 +53,10 @@ def test_run_then_status_in_json_and_text(db_dsn, tmp_path):
     assert r.exit_code == 0, r.output
     status = json.loads(r.output.strip().splitlines()[0])
     assert status["name"] == "users.prefs" and status["state"] == "done"
+    assert status["detail"]["batch_form"].startswith("function phasetui.batch_")
     r = runner.invoke(main, ["backfill", "status", "users.prefs", "--dsn", db_dsn])
     assert r.exit_code == 0 and "users.prefs" in r.output and "done" in r.output
+    assert "batches run as: function phasetui.batch_" in r.output
     # Re-running the same command is a no-op that still exits 0.
     r = runner.invoke(main, args)
     assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["rows_this_run"] == 0

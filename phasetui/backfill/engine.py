@@ -21,10 +21,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 
-from phasetui.backfill import store
+from phasetui.backfill import footprint, store
 from phasetui.backfill.batches import BatchSQL, build
 from phasetui.backfill.expressions import ParsedUpdate, parse_assignments
 from phasetui.backfill.keys import TableKey, find_key
@@ -74,6 +75,7 @@ class BackfillEngine:
         self.spec = spec
         self.name = spec.default_name
         self.prepared: Prepared | None = None
+        self._footprint: footprint.Tracker | None = None
 
     # -- prepare -----------------------------------------------------------------------
     def prepare(self, *, restart: bool = False) -> Prepared:
@@ -209,7 +211,14 @@ class BackfillEngine:
         wanted = workers or spec.workers
         monitor = open_connection(self.dsn)
         rows_before = self._rows_done(monitor)
-        store.merge_detail(monitor, self.name, {"batch_form": self.batch_form})
+        self._footprint = footprint.Tracker(prepared.key.qualified_sql)
+        first = self._footprint.sample(monitor, time.monotonic())
+        detail: dict[str, Any] = {"batch_form": self.batch_form}
+        if "table_bytes_before" not in prepared.state.detail and "table_bytes" in first:
+            # the table before this backfill's first run (a resumed run keeps the original)
+            detail["table_bytes_before"] = first["table_bytes"]
+            detail["index_bytes_before"] = first.get("index_bytes")
+        store.merge_detail(monitor, self.name, detail)
         monitor.execute(
             "UPDATE phasetui.backfills SET started_at = coalesce(started_at, now()), "
             "state = CASE WHEN state IN ('planned', 'failed') THEN 'running' ELSE state END, "
@@ -373,15 +382,32 @@ class BackfillEngine:
         eta = None
         if rate and rate > 0 and progress.rows_total_estimate is not None:
             eta = max(0.0, (progress.rows_total_estimate - progress.rows_done) / rate)
+        figures = self._footprint.sample(conn, now) if self._footprint else {}
         conn.execute(
             "UPDATE phasetui.backfills SET rate = coalesce(%s, rate), eta_seconds = %s, "
-            "throttled_seconds = throttled_seconds + %s, throttle_reason = %s, updated_at = now() "
-            "WHERE name = %s",
-            (rate, eta, throttled_delta, reason, self.name),
+            "throttled_seconds = throttled_seconds + %s, throttle_reason = %s, "
+            "detail = detail || %s::jsonb, updated_at = now() WHERE name = %s",
+            (rate, eta, throttled_delta, reason, json.dumps(figures), self.name),
         )
         row = store.load_state(conn, self.name)
         assert row is not None
         return progress_from(conn, row)
+
+    def _footprint_figures(self, row: store.StateRow) -> dict[str, Any]:
+        """WAL written during this run and the table's size before the backfill and now."""
+        t = self._footprint
+        if t is None or t.first is None or t.last is None:
+            return {}
+        wal = None
+        if t.first.wal_lsn is not None and t.last.wal_lsn is not None:
+            wal = t.last.wal_lsn - t.first.wal_lsn
+        return {
+            "wal_bytes": wal,
+            "table_bytes_before": row.detail.get("table_bytes_before"),
+            "table_bytes_after": t.last.table_bytes,
+            "index_bytes_before": row.detail.get("index_bytes_before"),
+            "index_bytes_after": t.last.index_bytes,
+        }
 
     def _finish(
         self,
@@ -444,6 +470,7 @@ class BackfillEngine:
             started_at=started_wall,
             finished_at=_now(),
             last_error=error or row.last_error,
+            **self._footprint_figures(row),
             settings={
                 "batch_size": spec.batch_size,
                 "target_batch_seconds": spec.target_batch_seconds,

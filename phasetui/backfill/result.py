@@ -39,6 +39,14 @@ class BackfillResult:
     stalls: list[dict[str, Any]] = field(default_factory=list)
     output_tail: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    # What it cost the server (footprint.py): WAL written during this run (server-wide:
+    # other traffic included), and the table's and its indexes' size before the backfill
+    # and after this run. None where it could not be read (external mode, a lock, rights).
+    wal_bytes: int | None = None
+    table_bytes_before: int | None = None
+    table_bytes_after: int | None = None
+    index_bytes_before: int | None = None
+    index_bytes_after: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,8 +63,25 @@ class BackfillResult:
         return (
             f"backfill {self.name}: {self.state}, {self.rows_this_run:,} rows this run "
             f"({self.rows_updated:,} in total), {self.batches:,} batches, {self.retries} retries, "
-            f"{self.elapsed_seconds:.1f}s{rate}"
+            f"{self.elapsed_seconds:.1f}s{rate}{self.footprint_summary()}"
         )
+
+    def footprint_summary(self) -> str:
+        """``; server WAL 843.0 MB; users 153.0 MB → 451.0 MB: VACUUM …`` (or nothing)."""
+        from phasetui.backfill.footprint import human_bytes
+
+        parts = []
+        if self.wal_bytes is not None:
+            parts.append(f"server WAL {human_bytes(self.wal_bytes)}")
+        before, after = self.table_bytes_before, self.table_bytes_after
+        if before is not None and after is not None:
+            grown = f"{self.table} {human_bytes(before)} → {human_bytes(after)}"
+            if after > before * 1.2 and self.rows_updated:
+                grown += (
+                    f": VACUUM (ANALYZE) {self.table} makes the old row versions' space reusable"
+                )
+            parts.append(grown)
+        return "".join(f"; {p}" for p in parts)
 
 
 def record_result(repo: Any, run_id: str, step_id: str, result: BackfillResult, who: str) -> Any:
@@ -74,6 +99,11 @@ def record_result(repo: Any, run_id: str, step_id: str, result: BackfillResult, 
         "target": result.target,
         "file": f"backfill/{step_id}.json",
     }
+    if result.wal_bytes is not None:
+        payload["wal_bytes"] = result.wal_bytes
+    if result.table_bytes_after is not None:
+        payload["table_bytes_before"] = result.table_bytes_before
+        payload["table_bytes_after"] = result.table_bytes_after
     if result.last_error:
         payload["error"] = result.last_error
     return repo.record_step_result(

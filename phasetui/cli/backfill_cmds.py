@@ -54,6 +54,14 @@ def _fmt_eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def _wal_rate(p) -> str:
+    """``WAL 12.3 MB/s  `` — what replicas and the WAL archive must keep up with."""
+    from phasetui.backfill.footprint import human_bytes
+
+    rate = p.detail.get("wal_bytes_per_second")
+    return f"WAL {human_bytes(rate)}/s  " if rate is not None else ""
+
+
 def _progress_line(p) -> dict[str, Any]:
     return {
         "event": "progress",
@@ -69,6 +77,8 @@ def _progress_line(p) -> dict[str, Any]:
         "throttled_seconds": round(p.throttled_seconds, 1),
         "throttle_reason": p.throttle_reason,
         "workers": p.live_workers,
+        "wal_bytes_per_second": p.detail.get("wal_bytes_per_second"),
+        "table_bytes": p.detail.get("table_bytes"),
         "last_error": p.last_error,
     }
 
@@ -252,7 +262,7 @@ def _run_batched(target: str, spec, stop, fmt: str, interval: float | None, rest
             total = f"{p.rows_total_estimate:,}" if p.rows_total_estimate is not None else "?"
             figures = (
                 f"{p.rows_done:,}/{total} rows  {p.rate_rows_per_second or 0:,.0f}/s  "
-                f"ETA {_fmt_eta(p.eta_seconds)}  {p.state}"
+                f"ETA {_fmt_eta(p.eta_seconds)}  {_wal_rate(p)}{p.state}"
             )
             if p.throttle_reason:
                 figures += f" ({p.throttle_reason})"
@@ -344,6 +354,9 @@ def status(name: str | None, env: str | None, dsn: str | None, fmt: str) -> None
                 f"{p.pause_seconds}s, workers setting {p.workers_setting}"
             )
         )
+        if p.detail.get("batch_form"):
+            console.print(Text(f"batches run as: {p.detail['batch_form']}"))
+        console.print(Text(_footprint_line(p)))
         for w in p.workers:
             if w.live:
                 console.print(
@@ -352,6 +365,23 @@ def status(name: str | None, env: str | None, dsn: str | None, fmt: str) -> None
                         f"{w.range_hi} size {w.batch_size} last {w.last_batch_ms or 0:.0f} ms"
                     )
                 )
+
+
+def _footprint_line(p) -> str:
+    from phasetui.backfill.footprint import human_bytes
+
+    d = p.detail
+    line = f"server WAL {human_bytes(d.get('wal_bytes_per_second'))}/s" + (
+        f" ({human_bytes(d.get('wal_bytes_this_run'))} this run)"
+        if d.get("wal_bytes_this_run") is not None
+        else ""
+    )
+    return line + (
+        f"; table {human_bytes(d.get('table_bytes_before'))} before, "
+        f"{human_bytes(d.get('table_bytes'))} now; indexes "
+        f"{human_bytes(d.get('index_bytes_before'))} before, "
+        f"{human_bytes(d.get('index_bytes'))} now"
+    )
 
 
 _CONTROL_HELP = {
