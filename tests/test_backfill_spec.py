@@ -146,6 +146,30 @@ def test_window_throttle_needs_no_database():
     assert night.reason(None) is None  # type: ignore[arg-type]
 
 
+def test_window_in_a_named_zone_follows_that_zone_and_its_dst():
+    """A jump host on UTC, a window in Berlin's time: 22:00 Berlin is 21:00 UTC in winter
+    and 20:00 UTC in summer."""
+    from datetime import UTC
+
+    w = RunWindow.parse("22:00-06:00 Europe/Berlin")
+    assert str(w) == "22:00-06:00 Europe/Berlin"
+    winter = Throttles(window=w, clock=lambda: datetime(2026, 1, 15, 21, 30, tzinfo=UTC))
+    assert winter.reason(None) is None  # type: ignore[arg-type]  # 22:30 in Berlin
+    summer = Throttles(window=w, clock=lambda: datetime(2026, 7, 15, 20, 30, tzinfo=UTC))
+    assert summer.reason(None) is None  # type: ignore[arg-type]  # 22:30 CEST
+    noon = Throttles(window=w, clock=lambda: datetime(2026, 7, 15, 10, 0, tzinfo=UTC))
+    assert noon.reason(None) == "outside the run window 22:00-06:00 Europe/Berlin"  # type: ignore[arg-type]
+    assert RunWindow.parse("01:00-02:00 UTC").local_time(
+        datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
+    ) == time(1, 30)
+
+
+@pytest.mark.parametrize("text", ["22:00-06:00 Mars/Olympus", "22:00-06:00 Europe/Berlin x"])
+def test_window_with_an_unknown_zone_is_refused(text):
+    with pytest.raises(BadInput, match="window"):
+        BackfillSpec.from_mapping({"table": "t", "set": ["a = 1"], "window": text})
+
+
 def _sizing_worker(target: float | None, base: int = 10_000):
     import threading
 

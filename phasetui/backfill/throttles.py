@@ -58,7 +58,7 @@ class Throttles:
         return self._reason
 
     def _evaluate(self, conn: psycopg.Connection) -> str | None:
-        if self.window and not self.window.contains(self.clock().time()):
+        if self.window and not self.window.contains(self.window.local_time(self.clock())):
             return f"outside the run window {self.window}"
         if self.max_replica_lag_seconds is not None:
             lag = conn.execute(REPLICA_LAG_SQL).fetchone()[0] or 0.0

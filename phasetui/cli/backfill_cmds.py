@@ -136,7 +136,12 @@ def backfill() -> None:
 @click.option("--max-retries", type=int, default=None, help="Failed batches in a row (default 10).")
 @click.option("--max-replica-lag", "max_replica_lag_seconds", default=None, help="Throttle above.")
 @click.option("--throttle-query", default=None, help="Throttle while this SELECT returns true.")
-@click.option("--window", default=None, metavar="HH:MM-HH:MM", help="Run only in this window.")
+@click.option(
+    "--window",
+    default=None,
+    metavar="'HH:MM-HH:MM [ZONE]'",
+    help="Run only in this window (host's local time, or an IANA zone: '22:00-06:00 UTC').",
+)
 @click.option("--sync-commit", is_flag=True, help="Keep synchronous_commit on (default off).")
 @click.option("--command", default=None, help="External job mode: run this command instead.")
 @click.option("--progress-query", default=None, help="External mode: SELECT rows still to do.")
