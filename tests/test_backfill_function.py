@@ -106,3 +106,28 @@ def test_a_role_that_cannot_create_the_function_runs_plain_statements(db_dsn):
         with psycopg.connect(db_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_a_function_planted_under_the_name_is_never_called(db_dsn):
+    """The name is computable from the spec; a function with other code under it must not
+    run with the rights of whoever runs the backfill."""
+    from phasetui.backfill.batches import FUNCTION_ARGS, build
+    from phasetui.backfill.expressions import parse_assignments
+    from phasetui.backfill.keys import find_key
+
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(TABLE)
+        store.ensure_schema(conn)
+        stmts = build(find_key(conn, "items", ()), parse_assignments(SET, "v IS NULL"))
+        conn.execute(
+            sql.SQL(
+                "CREATE FUNCTION {}(" + FUNCTION_ARGS + ") RETURNS TABLE (a bigint, b integer, "
+                "c text, d integer) LANGUAGE plpgsql AS $$ BEGIN "
+                "UPDATE items SET n = n + 100; RETURN; END $$"
+            ).format(sql.Identifier("phasetui", stmts.function_name))
+        )
+    engine = BackfillEngine(db_dsn, _spec())
+    result = engine.run()
+    assert result.state == "done" and result.rows_this_run == 2500
+    _check_rows(db_dsn)  # n = 1 everywhere: the planted body never ran
+    assert "is not the function phasetui made" in engine.batch_form

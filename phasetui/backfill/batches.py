@@ -49,6 +49,7 @@ class BatchSQL:
     explain: sql.Composed  # validates names/types without running: lo, hi
     function_name: str  # phasetui.<this>: named by a hash of its body
     function_ddl: sql.Composed  # CREATE FUNCTION (no parameters)
+    function_body: str  # what pg_proc.prosrc must hold for an existing function to be used
     call: sql.Composed  # one batch through the function: same parameters as ``bounded``
 
 
@@ -144,7 +145,7 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
             order=order,
         )
 
-    fn_name, fn_ddl = _function(key, table, update)
+    fn_name, fn_ddl, fn_body = _function(key, table, update)
     desc = sql.SQL(", ").join(sql.SQL("{} DESC").format(sql.Identifier(c)) for c in key.columns)
     return BatchSQL(
         bounded=batch(sql.SQL("{}{}").format(lower, upper)),
@@ -167,6 +168,7 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
         ).format(table=table, sets=sets, lower=lower, upper=upper, user_where=user_where),
         function_name=fn_name,
         function_ddl=fn_ddl,
+        function_body=fn_body,
         call=sql.SQL(
             "SELECT * FROM {}(%(name)s::text, %(chunk)s::integer, %(owner)s::text, "
             "%(lo)s::text[], %(hi)s::text[], %(next)s::text[], %(last)s::boolean, "
@@ -174,6 +176,8 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
         ).format(sql.Identifier("phasetui", fn_name)),
     )
 
+
+FUNCTION_ARGS = "text, integer, text, text[], text[], text[], boolean, float8"
 
 # The function's body. Parameters are positional ($1 name, $2 chunk, $3 owner, $4 lo,
 # $5 hi — NULL: no upper bound —, $6 next, $7 last, $8 span) so that no name of ours can
@@ -211,7 +215,7 @@ END
 
 def _function(
     key: TableKey, table: sql.Identifier, update: ParsedUpdate
-) -> tuple[str, sql.Composed]:
+) -> tuple[str, sql.Composed, str]:
     """(name, CREATE FUNCTION): the body is text of its own, so ``%`` needs no escaping."""
     k = _key_tuple(key)
     sets_raw = sql.SQL(", ").join(
@@ -233,8 +237,8 @@ def _function(
     )
     name = "batch_" + hashlib.sha256(body.encode()).hexdigest()[:24]
     ddl = sql.SQL(
-        "CREATE FUNCTION {}(text, integer, text, text[], text[], text[], boolean, float8) "
+        "CREATE FUNCTION {}(" + FUNCTION_ARGS + ") "
         "RETURNS TABLE (batch_rows bigint, batch_moved integer, batch_control text, "
         "batch_version integer) LANGUAGE plpgsql VOLATILE AS {}"
     ).format(sql.Identifier("phasetui", name), sql.Literal(body))
-    return name, ddl
+    return name, ddl, body

@@ -98,7 +98,9 @@ class BackfillEngine:
             stmts = build(key, update)
             self._explain(conn, stmts, key)
             store.ensure_schema(conn)
-            unavailable = store.ensure_batch_function(conn, stmts.function_name, stmts.function_ddl)
+            unavailable = store.ensure_batch_function(
+                conn, stmts.function_name, stmts.function_ddl, stmts.function_body
+            )
             with conn.transaction():
                 conn.execute(
                     "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"phasetui:{self.name}",)

@@ -123,28 +123,47 @@ def ensure_schema(conn: psycopg.Connection) -> None:
         conn.execute(DDL)
 
 
-def ensure_batch_function(conn: psycopg.Connection, name: str, ddl: Composable) -> str | None:
-    """Creates ``phasetui.<name>`` (see batches.py) unless it exists; returns why it could
-    not (the batches then run as one plain statement), or None. The name is a hash of the
-    body, so an existing function of that name is this one; hosts starting together take
-    the schema's advisory lock and do not collide."""
-    if _has_function(conn, name):
-        return None
+def ensure_batch_function(
+    conn: psycopg.Connection, name: str, ddl: Composable, body: str
+) -> str | None:
+    """Creates ``phasetui.<name>`` (see batches.py) unless it exists; returns why it cannot
+    be used (the batches then run as one plain statement), or None.
+
+    The name is a hash of the body, and anyone can compute it from the backfill's spec; so
+    an existing function is used only if it is exactly ours: the same body, plpgsql,
+    SECURITY INVOKER, no SET clauses. One planted under that name by another role with
+    other code would otherwise run with the rights of whoever runs the backfill. Hosts
+    starting together take the schema's advisory lock and do not collide."""
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
-            if not _has_function(conn, name):
+            found = _function_row(conn, name)
+            if found is None:
                 conn.execute(ddl)
-    except psycopg.errors.InsufficientPrivilege as exc:
+                found = _function_row(conn, name)
+    except (
+        psycopg.errors.InsufficientPrivilege,  # no CREATE on schema phasetui
+        psycopg.errors.UndefinedObject,  # language plpgsql removed from the database
+    ) as exc:
         return str(exc).strip()
+    assert found is not None
+    prosrc, language, security_definer, config = found
+    if prosrc != body or language != "plpgsql" or security_definer or config:
+        return (
+            f"phasetui.{name} exists but is not the function phasetui made for this backfill "
+            "(another body, language or security); it is not called"
+        )
     return None
 
 
-def _has_function(conn: psycopg.Connection, name: str) -> bool:
-    row = conn.execute(
-        "SELECT to_regproc(%s) IS NOT NULL", (Identifier(SCHEMA, name).as_string(conn),)
+def _function_row(conn: psycopg.Connection, name: str) -> tuple[Any, ...] | None:
+    from phasetui.backfill.batches import FUNCTION_ARGS
+
+    return conn.execute(
+        "SELECT p.prosrc, l.lanname, p.prosecdef, p.proconfig FROM pg_proc p "
+        "JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = to_regprocedure(%s)",
+        (f"{Identifier(SCHEMA, name).as_string(conn)}({FUNCTION_ARGS})",),
     ).fetchone()
-    return bool(row and row[0])
 
 
 def _has_table(conn: psycopg.Connection, name: str) -> bool:
