@@ -131,3 +131,17 @@ def test_a_function_planted_under_the_name_is_never_called(db_dsn):
     assert result.state == "done" and result.rows_this_run == 2500
     _check_rows(db_dsn)  # n = 1 everywhere: the planted body never ran
     assert "is not the function phasetui made" in engine.batch_form
+
+
+def test_forget_drops_the_function_once_no_backfill_calls_it(db_dsn):
+    from phasetui.backfill import control
+
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(TABLE)
+    run_backfill(db_dsn, _spec(name="one"))
+    run_backfill(db_dsn, _spec(name="two"))  # the same definition: the same function
+    (name,) = _functions(db_dsn)
+    control.forget(db_dsn, "one")
+    assert _functions(db_dsn) == [name]  # "two" still calls it
+    control.forget(db_dsn, "two")
+    assert _functions(db_dsn) == []

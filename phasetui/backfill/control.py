@@ -100,9 +100,25 @@ def set_settings(dsn: str, name: str, **changes: Any) -> store.StateRow:
 
 
 def forget(dsn: str, name: str) -> None:
-    """Deletes a backfill's checkpoint (its rows in the ``phasetui`` schema)."""
+    """Deletes a backfill's checkpoint (its rows in the ``phasetui`` schema), and its batch
+    function when no other backfill calls the same one."""
     from phasetui.backfill.engine import open_connection
 
     with open_connection(dsn) as conn:
-        if store.schema_exists(conn):
-            conn.execute("DELETE FROM phasetui.backfills WHERE name = %s", (name,))
+        if not store.schema_exists(conn):
+            return
+        with conn.transaction():
+            row = conn.execute(
+                "DELETE FROM phasetui.backfills WHERE name = %s "
+                "RETURNING detail ->> 'batch_function'",
+                (name,),
+            ).fetchone()
+            function = row[0] if row else None
+            if (
+                function
+                and not conn.execute(
+                    "SELECT 1 FROM phasetui.backfills WHERE detail ->> 'batch_function' = %s",
+                    (function,),
+                ).fetchone()
+            ):
+                store.drop_batch_function(conn, function)

@@ -216,6 +216,8 @@ class BackfillEngine:
         self._footprint = footprint.Tracker(prepared.key.qualified_sql)
         first = self._footprint.sample(monitor, time.monotonic())
         detail: dict[str, Any] = {"batch_form": self.batch_form}
+        if prepared.function_unavailable is None:
+            detail["batch_function"] = prepared.stmts.function_name  # dropped by `forget`
         if "table_bytes_before" not in prepared.state.detail and "table_bytes" in first:
             # the table before this backfill's first run (a resumed run keeps the original)
             detail["table_bytes_before"] = first["table_bytes"]

@@ -156,6 +156,24 @@ def ensure_batch_function(
     return None
 
 
+def drop_batch_function(conn: psycopg.Connection, name: str) -> None:
+    """Drops ``phasetui.<name>`` if this role may (else it stays: harmless, and it goes with
+    the schema)."""
+    from psycopg import sql
+
+    from phasetui.backfill.batches import FUNCTION_ARGS
+
+    try:
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("DROP FUNCTION IF EXISTS {}(" + FUNCTION_ARGS + ")").format(
+                    Identifier(SCHEMA, name)
+                )
+            )
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+
+
 def _function_row(conn: psycopg.Connection, name: str) -> tuple[Any, ...] | None:
     from phasetui.backfill.batches import FUNCTION_ARGS
 
