@@ -145,3 +145,21 @@ def test_forget_drops_the_function_once_no_backfill_calls_it(db_dsn):
     assert _functions(db_dsn) == [name]  # "two" still calls it
     control.forget(db_dsn, "two")
     assert _functions(db_dsn) == []
+
+
+def test_the_batch_statement_is_linted_before_any_batch(db_dsn):
+    """An unfiltered counter is not idempotent: warned, kept in the detail and the result."""
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(TABLE)
+    engine = BackfillEngine(
+        db_dsn, BackfillSpec.from_mapping({"table": "items", "set": ["n = n + 1"]})
+    )
+    result = engine.run()
+    assert result.state == "done"
+    assert [w.split(":")[0] for w in result.lint] == ["backfill-not-idempotent"]
+    with psycopg.connect(db_dsn) as conn:
+        assert store.load_state(conn, result.name).detail["lint"] == result.lint
+    # A filtered one is clean.
+    clean = BackfillEngine(db_dsn, _spec(name="clean"))
+    clean.prepare()
+    assert clean.lint == []

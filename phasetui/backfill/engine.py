@@ -29,6 +29,7 @@ from phasetui.backfill import footprint, store
 from phasetui.backfill.batches import BatchSQL, build
 from phasetui.backfill.expressions import ParsedUpdate, parse_assignments
 from phasetui.backfill.keys import TableKey, find_key
+from phasetui.backfill.lint_check import lint_batch
 from phasetui.backfill.planner import plan
 from phasetui.backfill.progress import Progress, progress_from
 from phasetui.backfill.result import BackfillResult
@@ -76,6 +77,7 @@ class BackfillEngine:
         self.name = spec.default_name
         self.prepared: Prepared | None = None
         self._footprint: footprint.Tracker | None = None
+        self.lint: list[str] = []  # the lint's warnings on the batch statement
 
     # -- prepare -----------------------------------------------------------------------
     def prepare(self, *, restart: bool = False) -> Prepared:
@@ -95,6 +97,7 @@ class BackfillEngine:
                     raise UserError(
                         f"set: {a.column!r} is part of the key; a backfill cannot change its key",
                     )
+            self.lint = lint_batch(key, update)
             stmts = build(key, update)
             self._explain(conn, stmts, key)
             store.ensure_schema(conn)
@@ -215,7 +218,7 @@ class BackfillEngine:
         rows_before = self._rows_done(monitor)
         self._footprint = footprint.Tracker(prepared.key.qualified_sql)
         first = self._footprint.sample(monitor, time.monotonic())
-        detail: dict[str, Any] = {"batch_form": self.batch_form}
+        detail: dict[str, Any] = {"batch_form": self.batch_form, "lint": self.lint}
         if prepared.function_unavailable is None:
             detail["batch_function"] = prepared.stmts.function_name  # dropped by `forget`
         if "table_bytes_before" not in prepared.state.detail and "table_bytes" in first:
@@ -475,6 +478,7 @@ class BackfillEngine:
             finished_at=_now(),
             last_error=error or row.last_error,
             **self._footprint_figures(row),
+            lint=list(self.lint),
             settings={
                 "batch_size": spec.batch_size,
                 "target_batch_seconds": spec.target_batch_seconds,

@@ -47,6 +47,7 @@ class BackfillResult:
     table_bytes_after: int | None = None
     index_bytes_before: int | None = None
     index_bytes_after: int | None = None
+    lint: list[str] = field(default_factory=list)  # the lint's warnings on the batch statement
 
     @property
     def ok(self) -> bool:

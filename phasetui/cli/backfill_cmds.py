@@ -239,6 +239,11 @@ def _run_batched(target: str, spec, stop, fmt: str, interval: float | None, rest
 
     engine = BackfillEngine(target, spec)
     engine.prepare(restart=restart)
+    for warning in engine.lint:
+        if fmt == "json":
+            _emit({"event": "lint", "severity": "warning", "finding": warning})
+        else:
+            click.echo(f"lint warning: {warning}", err=True)
     if fmt == "json":
         every = interval if interval is not None else 10.0
         last = [0.0]

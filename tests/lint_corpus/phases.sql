@@ -98,6 +98,18 @@ CREATE INDEX CONCURRENTLY users_email_normalized_idx ON users (email_normalized)
 -- phase: backfill
 UPDATE users SET email_normalized = lower(email) WHERE id >= 1000 AND id < 2000;
 
+-- case: backfill-not-idempotent-range
+-- expect: safe
+-- warn: backfill-not-idempotent
+-- phase: backfill
+UPDATE users SET email_normalized = lower(email) WHERE id >= $1 AND id < $2;
+
+-- case: backfill-not-idempotent-counter
+-- expect: safe
+-- warn: backfill-not-idempotent
+-- phase: backfill
+UPDATE counters SET hits = hits + 1, seen_at = now() WHERE id BETWEEN $1 AND $2;
+
 -- case: backfill-safe-between-params
 -- expect: safe
 -- phase: backfill

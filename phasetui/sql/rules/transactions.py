@@ -1,4 +1,5 @@
-"""Transaction rules: lock_timeout, locks held across later statements, unbounded DML.
+"""Transaction rules: lock_timeout, locks held across later statements, unbounded DML,
+backfill batches that are not safe to run twice.
 
 A blocking lock request waits behind every running query on the table and, while it
 waits, every new query queues behind *it*: without ``lock_timeout`` a catalog-only ALTER
@@ -175,6 +176,44 @@ def unbounded_dml(node: Any, ctx: Context) -> Iterator[Finding]:
     )
 
 
+def backfill_not_idempotent(node: Any, ctx: Context) -> Iterator[Finding]:
+    """A backfill batch runs again: cron retries it, a crashed job is restarted, two
+    workers overlap. Filtered on what it sets (``prefs IS NULL``), a second run finds
+    nothing to do; unfiltered, it rewrites (or, for ``n = n + 1``, changes) its rows again."""
+    if ctx.phase != "backfill" or ctx.is_new(relname(node.relation)):
+        return
+    targets = {t.name for t in node.targetList if getattr(t, "name", None)}
+    if not targets:
+        return
+    filtered = {
+        getattr(n.fields[-1], "sval", None)
+        for n in walk(node.whereClause)
+        if type(n).__name__ == "ColumnRef"
+    }
+    if targets & filtered:
+        return
+    table = relname(node.relation)
+    first = sorted(targets)[0]
+    yield ctx.finding(
+        "backfill-not-idempotent",
+        f"UPDATE on `{table}` does not filter on what it sets ({', '.join(sorted(targets))}): "
+        "a batch that runs twice (a cron retry, a restarted job) updates its rows again",
+        severity=WARNING,
+        relation=table,
+        lock=L.ROW_EXCLUSIVE,
+        duration=L.ROW_CHANGES,
+        rewrite=[
+            step(
+                "backfill",
+                f"-- UPDATE {qualified(node.relation)} SET … WHERE <key range> "
+                f"AND {first} IS NULL",
+                "a second run of the same batch then finds nothing to do",
+            )
+        ],
+        size_matters=False,
+    )
+
+
 RULES = [
     Rule(
         "dml-after-lock",
@@ -195,4 +234,10 @@ RULES = [
         set_local_outside,
     ),
     Rule("lock-timeout", "blocking lock without lock_timeout", ("*",), lock_timeout),
+    Rule(
+        "backfill-not-idempotent",
+        "backfill UPDATE that does not filter on what it sets",
+        ("UpdateStmt",),
+        backfill_not_idempotent,
+    ),
 ]
