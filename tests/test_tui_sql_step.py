@@ -116,3 +116,20 @@ async def test_run_screen_keys_are_inert_on_the_step_screen(tmp_path, envs):
         await pilot.press("c", "p", "t", "n")
         await settle(pilot)
         assert pilot.app.screen is screen and app.is_running
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_enter_on_a_backfill_step_gives_the_command_that_records_in_this_run(
+    tmp_path, size
+):
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(7):  # Preparation, 3 steps, Phase 1, add-column, Phase 2, the backfill
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        (message,) = [n.message for n in app._notifications if "phasetui step" in n.message]
+        assert "phasetui step backfill" in message and "fill-preferences" in message
+        assert f"--run {run_id}" in message and str(repo.path) in message

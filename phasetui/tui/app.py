@@ -135,6 +135,16 @@ class PhaseApp(App[None]):
         elif step.kind == "schema-diff":
             self.notify(f"Capturing both sides of {step.label}…")
             self.capture_schema_diff(step)
+        elif step.kind == "backfill":
+            # Live backfill panes come with detached workers; until then the exact command
+            # (it records its result in this run, so the checklist shows it).
+            import shlex
+
+            command = shlex.join(
+                ["phasetui", "step", "backfill", str(self.runbook.path), step.id]
+                + ["--audit-repo", str(self.repo.path), "--run", self.run_id]
+            )
+            self.notify(f"Run it in a shell next to this one: {command}", timeout=30)
         elif step.kind != "check":
             self.notify(
                 f"{step.kind} steps run headless for now; see `phasetui --help`.",
