@@ -119,9 +119,7 @@ async def test_run_screen_keys_are_inert_on_the_step_screen(tmp_path, envs):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
-async def test_enter_on_a_backfill_step_gives_the_command_that_records_in_this_run(
-    tmp_path, size
-):
+async def test_enter_on_a_backfill_step_gives_the_command_that_records_in_this_run(tmp_path, size):
     rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=size) as pilot:

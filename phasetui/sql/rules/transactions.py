@@ -205,8 +205,7 @@ def backfill_not_idempotent(node: Any, ctx: Context) -> Iterator[Finding]:
         rewrite=[
             step(
                 "backfill",
-                f"-- UPDATE {qualified(node.relation)} SET … WHERE <key range> "
-                f"AND {first} IS NULL",
+                f"-- UPDATE {qualified(node.relation)} SET … WHERE <key range> AND {first} IS NULL",
                 "a second run of the same batch then finds nothing to do",
             )
         ],
