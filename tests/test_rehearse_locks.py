@@ -225,3 +225,40 @@ def test_lost_connection_mid_rehearsal_is_a_clear_error(users_db):
         rehearse_sql(users_db, sql)
     assert "nothing was committed" in info.value.message
     assert _schema(users_db) == before
+
+
+def test_using_an_enum_value_added_above_is_not_a_rehearsal_failure(users_db):
+    """ADD VALUE then using the value: fine in a real apply (the ADD VALUE commits first),
+    impossible in a rehearsal's one transaction; the rest is still rehearsed."""
+    with psycopg.connect(users_db, autocommit=True) as conn:
+        conn.execute("CREATE TYPE state AS ENUM ('draft', 'live')")
+        conn.execute("ALTER TABLE users ADD COLUMN state state NOT NULL DEFAULT 'draft'")
+    sql = (
+        "ALTER TYPE state ADD VALUE 'archived';\n"
+        "UPDATE users SET state = 'archived' WHERE id = 1;\n"
+        "ALTER TABLE users ADD COLUMN note text;\n"
+    )
+    result = rehearse_sql(users_db, sql)
+    add, use, after = result.statements
+    assert add.status == "rehearsed"
+    assert use.status == "not-rehearsed" and use.sqlstate == "55P04"
+    assert "ALTER TYPE state ADD VALUE" in use.reason and "never commits" in use.reason
+    assert after.status == "rehearsed"
+    assert result.passed
+
+
+def test_an_enum_value_used_in_the_same_transaction_block_still_fails(users_db):
+    """In one BEGIN … COMMIT, the real apply fails too: the rehearsal says so."""
+    with psycopg.connect(users_db, autocommit=True) as conn:
+        conn.execute("CREATE TYPE state AS ENUM ('draft', 'live')")
+        conn.execute("ALTER TABLE users ADD COLUMN state state NOT NULL DEFAULT 'draft'")
+    sql = (
+        "BEGIN;\n"
+        "ALTER TYPE state ADD VALUE 'archived';\n"
+        "UPDATE users SET state = 'archived' WHERE id = 1;\n"
+        "COMMIT;\n"
+    )
+    result = rehearse_sql(users_db, sql)
+    use = result.statements[2]
+    assert use.status == "failed" and use.sqlstate == "55P04"
+    assert not result.passed

@@ -427,7 +427,15 @@ def rehearse_sql(
             probe.initial_oids = set(nodes)
             since: dict[tuple, int] = {}
             failed = False
+            block = 0  # explicit BEGIN … COMMIT blocks of the file, numbered; 0: none
+            in_block = False
+            added_values: list[tuple[int, str]] = []  # ADD VALUE: (real transaction, text)
             for st in statements:
+                if st.txn_control == "begin":
+                    block, in_block = block + 1, True
+                elif st.txn_control in ("commit", "rollback"):
+                    in_block = False
+                real_txn = _real_transaction(st, block if in_block else 0)
                 rec = StatementRehearsal(
                     index=st.index,
                     line=st.line,
@@ -496,12 +504,27 @@ def rehearse_sql(
                 if not out.ok:
                     if classify(out.error) == "connection_lost":
                         raise _LostConnection(out.error)
+                    earlier = _enum_value_added_earlier(out.error, added_values, real_txn)
+                    if earlier is not None:
+                        # Only the rehearsal's single transaction makes this fail: the
+                        # value is usable once its ADD VALUE commits, as it will in apply.
+                        rec.status = "not-rehearsed"
+                        rec.sqlstate = getattr(out.error, "sqlstate", None)
+                        rec.reason = (
+                            f"uses an enum value that `{_short(earlier)}` added above; "
+                            "PostgreSQL allows that only once the ADD VALUE has committed, "
+                            "and a rehearsal never commits (apply commits it first)"
+                        )
+                        _notify(on_statement, rec)
+                        continue
                     rec.status = "failed"
                     rec.sqlstate = getattr(out.error, "sqlstate", None)
                     rec.reason = _failure_note(out.error, len(out.attempts))
                     failed = True
                     _notify(on_statement, rec)
                     continue
+                if _adds_enum_value(st):
+                    added_values.append((real_txn, st.text))
                 value = out.value or (0.0, -1)
                 rec.duration_s, rowcount = value
                 if st.kind in _DML and rowcount >= 0:
@@ -610,6 +633,35 @@ def _sorted(locks: list[LockInfo]) -> list[LockInfo]:
         locks,
         key=lambda lk: (order.get(lk.locktype, 1), lk.system, lk.relation or "", lk.mode),
     )
+
+
+def _real_transaction(st: Statement, block: int) -> int:
+    """Which transaction ``st`` shares in a real apply: its explicit BEGIN block, the
+    migration a tool wraps in one (``implicit_txn``), or none (0: its own)."""
+    if block:
+        return block
+    if st.implicit_txn:
+        return -1 - st.unit
+    return 0
+
+
+def _adds_enum_value(st: Statement) -> bool:
+    node = st.node
+    return type(node).__name__ == "AlterEnumStmt" and not getattr(node, "oldVal", None)
+
+
+def _enum_value_added_earlier(
+    exc: Exception | None, added: list[tuple[int, str]], real_txn: int
+) -> str | None:
+    """The ADD VALUE that made ``exc`` (55P04, unsafe use of a new enum value) happen only
+    because the rehearsal runs in one transaction; None when the real apply would fail too
+    (both statements in one transaction there) or when it is another error."""
+    if getattr(exc, "sqlstate", None) != "55P04":
+        return None
+    for txn, text in reversed(added):
+        if txn == 0 or txn != real_txn:
+            return text
+    return None
 
 
 def _txn_note(st: Statement) -> str:
