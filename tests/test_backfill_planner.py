@@ -38,7 +38,7 @@ def test_two_workers_share_a_five_chunk_table_evenly(db_dsn):
             "set": ["n = n + 1"],
             "batch_size": 100,
             "target_batch_seconds": 0,
-            "pause_seconds": 0.02,  # ~1 s of work each: the workers' start-up skew is noise
+            "pause_seconds": 0.04,  # ~2 s of work each: the workers' start-up skew is noise
         }
     )
     engine = BackfillEngine(db_dsn, spec)
