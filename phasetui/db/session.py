@@ -179,7 +179,8 @@ _CONNECT_CAUSES = (
     (
         r"service file|definition of service",
         "the libpq service is not defined",
-        "add it to ~/.pg_service.conf or $PGSERVICEFILE",
+        "add it to ~/.pg_service.conf or $PGSERVICEFILE; for `--env NAME`, phasetui first "
+        "reads [environments.NAME] in phasetui.toml (or give --dsn)",
     ),
     (
         r"no pg_hba\.conf entry",
