@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from phasetui.sql.effects import Effect
 
 _CONCURRENT_KINDS = {"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt", "VacuumStmt"}
+# Statement.txn_control values that end the open transaction block. ROLLBACK TO SAVEPOINT
+# and COMMIT/ROLLBACK PREPARED do not (the latter cannot run inside a block at all).
+_TXN_ENDS = {"commit", "rollback", "prepare"}
 
 
 @dataclass
@@ -65,19 +68,17 @@ def assign_transactions(statements: list[Statement]) -> list[TxnInfo]:
             in_block = False
             txn += 1
             last_unit = stmt.unit
-        kind = stmt.kind
-        if kind == "TransactionStmt":
-            name = stmt.node.kind.name
-            if name in {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}:
-                txn += 1
-                in_block = True
-                out.append(TxnInfo(txn, True))
-                continue
-            if name in {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"}:
-                out.append(TxnInfo(txn, in_block or implicit))
-                in_block = False
-                txn += 1
-                continue
+        control = stmt.txn_control
+        if control == "begin":
+            txn += 1
+            in_block = True
+            out.append(TxnInfo(txn, True))
+            continue
+        if control in _TXN_ENDS:
+            out.append(TxnInfo(txn, in_block or implicit))
+            in_block = False
+            txn += 1
+            continue
         if in_block or implicit:
             out.append(TxnInfo(txn, True))
         else:
