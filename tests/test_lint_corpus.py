@@ -17,7 +17,7 @@ from phasetui.sql.lint import LintOptions, lint_text
 
 CORPUS = Path(__file__).parent / "lint_corpus"
 _CASE = re.compile(r"^-- case: (?P<name>[\w.-]+)\s*$", re.M)
-_HEADER = re.compile(r"^-- (?P<key>expect|phase|pg|warn|nowarn): (?P<value>.+?)\s*$", re.M)
+_HEADER = re.compile(r"^-- (?P<key>expect|phase|pg|warn|nowarn|wrapped): (?P<value>.+?)\s*$", re.M)
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Case:
     pg: int = 15
     warn: frozenset[str] = frozenset()
     nowarn: frozenset[str] = frozenset()
+    wrapped: bool = False  # linted as one transaction (LintOptions.wrapped)
 
 
 def _ids(value: str) -> frozenset[str]:
@@ -57,6 +58,7 @@ def load_cases() -> list[Case]:
                     pg=int(header.get("pg", 15)),
                     warn=_ids(header.get("warn", "")),
                     nowarn=_ids(header.get("nowarn", "")),
+                    wrapped=header.get("wrapped", "false") == "true",
                 )
             )
     return cases
@@ -67,7 +69,8 @@ CASES = load_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file}:{c.name}" for c in CASES])
 def test_corpus_case(case: Case) -> None:
-    report = lint_text(case.sql, case.name, LintOptions(phase=case.phase, pg_version=case.pg))
+    options = LintOptions(phase=case.phase, pg_version=case.pg, wrapped=case.wrapped)
+    report = lint_text(case.sql, case.name, options)
     errors = {f.rule for f in report.findings if f.severity == ERROR and not f.suppressed}
     warnings = {f.rule for f in report.findings if f.severity == WARNING}
     detail = "\n".join(f"  {f.severity} {f.rule}: {f.message}" for f in report.findings)

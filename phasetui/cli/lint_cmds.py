@@ -23,6 +23,12 @@ PHASE_CHOICES = ["expand", "backfill", "contract", "any"]
     default=None,
     help="Target PostgreSQL major (default: the connected server's, else 15).",
 )
+@click.option(
+    "--wrapped/--no-wrapped",
+    default=None,
+    help="Lint each file as one transaction, as golang-migrate, Flyway, sqlx, Rails, Django "
+    "and `psql -1` run it (default: [lint] wrapped, else off).",
+)
 @click.option("--env", "env", default=None, help="Read catalog facts from this environment.")
 @click.option("--dsn", default=None, help="Read catalog facts from this database.")
 @click.option(
@@ -37,6 +43,7 @@ def lint(
     files: tuple[str, ...],
     phase: str | None,
     pg_version: int | None,
+    wrapped: bool | None,
     env: str | None,
     dsn: str | None,
     fmt: str,
@@ -60,7 +67,11 @@ def lint(
 
         target_dsn = resolve_target(env=env, dsn=dsn).dsn
     options = LintOptions.from_config(
-        load_config().section("lint"), phase=phase, pg_version=pg_version, dsn=target_dsn
+        load_config().section("lint"),
+        phase=phase,
+        pg_version=pg_version,
+        dsn=target_dsn,
+        wrapped=wrapped,
     )
     report = lint_paths(files or ("-",), options)
     click.echo(render(report, fmt), nl=False)

@@ -51,13 +51,21 @@ def has_concurrent(node: Any) -> bool:
 
 
 def assign_transactions(statements: list[Statement]) -> list[TxnInfo]:
-    """Explicit BEGIN…COMMIT blocks, and Laravel's per-migration transaction.
+    """Explicit BEGIN…COMMIT blocks, and the transaction a migration tool wraps each of its
+    migrations in (``Statement.implicit_txn``): each Laravel migration of ``artisan migrate
+    --pretend`` output, and each file linted with ``LintOptions.wrapped``.
 
     Laravel wraps each migration in a transaction on PostgreSQL unless the migration sets
     ``$withinTransaction = false``, which any migration using CONCURRENTLY must do (it
-    would fail otherwise), so such a migration is treated as running statement by statement.
+    would fail otherwise), so such a Laravel migration is treated as running statement by
+    statement. A wrapped file has no opt-out the SQL shows: a CONCURRENTLY in it runs inside
+    the tool's transaction and fails, as the runner would.
     """
-    concurrent_units = {s.unit for s in statements if s.implicit_txn and has_concurrent(s.node)}
+    concurrent_units = {  # Laravel migrations (only pretend output names a migration)
+        s.unit
+        for s in statements
+        if s.implicit_txn and s.migration is not None and has_concurrent(s.node)
+    }
     out: list[TxnInfo] = []
     txn = 0
     in_block = False

@@ -87,6 +87,7 @@ class LintReport:
     pg_version: int = 15
     phase: str = "any"
     catalog: str | None = None  # the redacted label of the database whose facts were used
+    wrapped: bool = False  # each file was linted as one transaction (LintOptions.wrapped)
 
     @property
     def errors(self) -> list[Finding]:

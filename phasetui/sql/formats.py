@@ -58,9 +58,10 @@ def summary(report: LintReport) -> str:
         f"{len(report.suppressed)} suppressed",
     ]
     facts = f", catalog of {report.catalog}" if report.catalog else ", no catalog"
+    wrapped = ", each file one transaction" if report.wrapped else ""
     return (
         f"phasetui lint: {report.statements} statement(s), phase {report.phase}, "
-        f"PostgreSQL {report.pg_version}{facts}: " + ", ".join(parts)
+        f"PostgreSQL {report.pg_version}{facts}{wrapped}: " + ", ".join(parts)
     )
 
 

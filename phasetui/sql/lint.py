@@ -10,6 +10,7 @@ database, and the only path that imports psycopg.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,12 +41,21 @@ class LintOptions:
     small_table_bytes: int = DEFAULT_SMALL_TABLE_MB * 1024 * 1024
     dsn: str | None = None  # read catalog facts from this database
     catalog: CatalogFacts | None = None  # or give them directly
+    # each file runs as one transaction, as golang-migrate, Flyway, sqlx, Rails, Django and
+    # `psql -1` run it (artisan --pretend output keeps Laravel's own per-migration rule)
+    wrapped: bool = False
     config_pg_version: int | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, section: dict[str, Any], **overrides: Any) -> LintOptions:
         """Options from ``phasetui.toml``'s ``[lint]`` (pg_version, disabled_rules,
-        small_table_mb, phase), with explicit overrides (None means 'not given')."""
+        small_table_mb, phase, wrapped), with explicit overrides (None means 'not given')."""
+        wrapped = section.get("wrapped", False)
+        if not isinstance(wrapped, bool):
+            raise BadInput(
+                f"phasetui.toml [lint]: wrapped = {wrapped!r} is not a boolean",
+                "write wrapped = true or wrapped = false",
+            )
         try:
             opts = cls(
                 phase=str(section.get("phase", "any")),
@@ -54,6 +64,7 @@ class LintOptions:
                     float(section.get("small_table_mb", DEFAULT_SMALL_TABLE_MB)) * 1024 * 1024
                 ),
                 config_pg_version=int(section["pg_version"]) if "pg_version" in section else None,
+                wrapped=wrapped,
             )
         except (TypeError, ValueError) as exc:
             raise BadInput(
@@ -70,6 +81,28 @@ class LintOptions:
                 "see `phasetui lint --list-rules`",
             )
         return opts
+
+
+# A runner's own "run this file outside a transaction" comment: sqlx reads
+# `-- no-transaction` as the file's very first bytes; goose `-- +goose NO TRANSACTION` and
+# postgres-migrations (Node) `-- postgres-migrations disable-transaction` at its top.
+_SQLX_NO_TXN = "-- no-transaction"
+_NO_TXN_COMMENT = re.compile(
+    r"^[ \t]*--[ \t]*(\+goose[ \t]+no[ \t]+transaction"
+    r"|postgres-migrations[ \t]+disable-transaction)\b",
+    re.I | re.M,
+)
+
+
+def no_transaction_directive(text: str, statements: list[Statement]) -> str | None:
+    """The runner's no-transaction comment of a plain SQL file, if any (in the comments
+    before its first statement): a ``wrapped`` run leaves such a file unwrapped, as its
+    runner does."""
+    if text.startswith(_SQLX_NO_TXN):
+        return _SQLX_NO_TXN
+    head = text[: statements[0].start] if statements else text
+    m = _NO_TXN_COMMENT.search(head)
+    return m.group(0).strip() if m else None
 
 
 def _check_phase(phase: str) -> None:
@@ -132,6 +165,11 @@ def lint_sources(sources: list[Source], options: LintOptions | None = None) -> L
     for source in sources:
         unit0 = (statements[-1].unit + 1) if statements else 0
         found = split_source(source, unit0)
+        if options.wrapped and not no_transaction_directive(source.text, found):
+            # the runner's transaction around the whole file: the same mark Laravel's
+            # pretend output carries (already set there, per Laravel migration)
+            for stmt in found:
+                stmt.implicit_txn = True
         attach_suppressions(source.text, found)
         statements.extend(found)
     catalog = options.catalog
@@ -160,6 +198,7 @@ def lint_sources(sources: list[Source], options: LintOptions | None = None) -> L
         pg_version=pg,
         phase=options.phase,
         catalog=catalog.label if catalog else None,
+        wrapped=options.wrapped,
     )
 
 

@@ -124,18 +124,38 @@ def concurrently_in_transaction(node: Any, ctx: Context) -> Iterator[Finding]:
     if not ctx.txn.in_block or not has_concurrent(node):
         return
     what = "VACUUM" if type(node).__name__ == "VacuumStmt" else "CONCURRENTLY"
-    how = (
-        "run it outside BEGIN…COMMIT (Laravel: `public $withinTransaction = false;`, "
-        "Django: `atomic = False`, Rails: `disable_ddl_transaction!`)"
-    )
+    if ctx.stmt.implicit_txn and not _opened_by_begin(ctx):
+        # a wrapped file (LintOptions.wrapped): the runner's transaction, not a BEGIN
+        why = " (the migration tool runs the whole file as one transaction)"
+        how = (
+            "in a migration of its own that the tool runs outside a transaction (sqlx: "
+            "`-- no-transaction` first, goose: `-- +goose NO TRANSACTION`, Rails: "
+            "`disable_ddl_transaction!`, Django: `atomic = False`)"
+        )
+    else:
+        why = ""
+        how = (
+            "run it outside BEGIN…COMMIT (Laravel: `public $withinTransaction = false;`, "
+            "Django: `atomic = False`, Rails: `disable_ddl_transaction!`)"
+        )
     yield ctx.finding(
         "concurrently-in-transaction",
-        f"{what} cannot run inside a transaction block: this statement fails",
+        f"{what} cannot run inside a transaction block: this statement fails{why}",
         relation=_target(node),
         duration=L.FAILS,
         rewrite=[step(phase_or(ctx.phase, "expand"), ctx.stmt.text, how)],
         size_matters=False,
     )
+
+
+def _opened_by_begin(ctx: Context) -> bool:
+    """Whether the current transaction block was opened by a BEGIN in the input."""
+    i = ctx.index
+    while i >= 0 and ctx.txns[i].txn == ctx.txn.txn:
+        if ctx.statements[i].txn_control == "begin":
+            return True
+        i -= 1
+    return False
 
 
 def _target(node: Any) -> str:
