@@ -71,6 +71,7 @@ def test_json_is_a_stable_sorted_list(files):
         "file",
         "line",
         "column",
+        "statement_index",
         "migration",
         "message",
         "statement",
@@ -83,6 +84,7 @@ def test_json_is_a_stable_sorted_list(files):
         "suppressed",
     ]
     assert first["rule"] == "create-index-not-concurrent" and first["blocks"] == "writes"
+    assert first["statement_index"] == 1
     assert first["rewrite"][0] == {
         "phase": "expand",
         "sql": "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",

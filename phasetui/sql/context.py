@@ -237,6 +237,7 @@ class Context:
             file=stmt.file,
             line=stmt.line,
             column=stmt.column,
+            statement_index=stmt.index,
             statement=stmt.text,
             relation=relation,
             lock=lock,

@@ -34,6 +34,9 @@ class Finding:
     file: str = "<stdin>"
     line: int = 1
     column: int = 1
+    # the statement's 1-based position in its source: the "#n" of rehearsal and apply
+    # reports (0: not known)
+    statement_index: int = 0
     statement: str = ""
     relation: str = ""
     lock: str | None = None
@@ -66,6 +69,7 @@ _JSON_KEYS = (
     "file",
     "line",
     "column",
+    "statement_index",
     "migration",
     "message",
     "statement",

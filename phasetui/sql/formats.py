@@ -18,6 +18,11 @@ def _where(f: Finding) -> str:
     return f"{f.file}:{f.line}:{f.column}{origin}"
 
 
+def _number(f: Finding) -> str:
+    """``#3``: the statement's number in its file, as rehearsal and apply reports show it."""
+    return f"#{f.statement_index}" if f.statement_index else ""
+
+
 def _lock_line(f: Finding) -> str:
     if not f.lock:
         return f"effect: {f.duration}" if f.duration else ""
@@ -35,7 +40,8 @@ def render_text(report: LintReport) -> str:
     for f in report.sorted():
         tag = f"{f.severity}" + (" (suppressed)" if f.suppressed else "")
         lines.append(f"{_where(f)}: {tag} [{f.rule}] {f.message}")
-        lines.append(f"    statement: {_short(f.statement)}")
+        number = f" {_number(f)}" if f.statement_index else ""
+        lines.append(f"    statement{number}: {_short(f.statement)}")
         if lock := _lock_line(f):
             lines.append(f"    {lock}")
         for assumption in f.assumptions:
@@ -102,6 +108,7 @@ def render_sarif(report: LintReport) -> str:
                 "duration": f.duration,
                 "relation": f.relation,
                 "migration": f.migration,
+                "statementIndex": f.statement_index,
                 "assumptions": list(f.assumptions),
             },
         }
@@ -173,8 +180,9 @@ def render_markdown(report: LintReport) -> str:
         out.append("No findings.")
     for f in report.sorted():
         state = " (suppressed)" if f.suppressed else ""
+        number = f", statement {_number(f)}" if f.statement_index else ""
         out += [
-            f"## {f.severity}{state}: `{f.rule}` at {_where(f)}",
+            f"## {f.severity}{state}: `{f.rule}` at {_where(f)}{number}",
             "",
             f.message,
             "",
