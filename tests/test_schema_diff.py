@@ -117,24 +117,51 @@ CLASHES = [
 ]
 
 
-def _plan(seed: int, tables: int = 12) -> tuple[str, str, dict]:
+# renames, drawn together with the mutations above by the renames test below
+RENAMES = {
+    "rename_column": (
+        "ALTER TABLE s.t{i} RENAME COLUMN c TO c_renamed;",
+        {("renamed", "column", "s.t{i}.c_renamed"): ()},
+        "contract",
+    ),
+    "rename_pk_column": (  # the primary key, an identity, the target of fk_not_valid
+        "ALTER TABLE s.t{i} RENAME COLUMN id TO t{i}_id;",
+        {("renamed", "column", "s.t{i}.t{i}_id"): ()},
+        "contract",
+    ),
+    "rename_index": (
+        "ALTER INDEX s.t{i}_a_idx RENAME TO t{i}_a_ix;",
+        {("renamed", "index", "s.t{i}_a_ix"): ()},
+        "contract",
+    ),
+}
+RENAME_CLASHES = [
+    {"rename_column", "widen_varchar"},
+    {"rename_index", "drop_index"},
+    {"rename_index", "drop_column"},
+]
+
+
+def _plan(
+    seed: int, tables: int = 12, mutations: dict = MUTATIONS, clashes: list = CLASHES
+) -> tuple[str, str, dict]:
     rng = random.Random(seed)
     base = EXTRA_BASE + "".join(BASE_TABLE.format(i=i) for i in range(tables))
     b_sql: list[str] = list(EXTRA_B)
     expected: dict = {}
     for k in EXTRA_B.values():
         expected.update(k)
-    names = list(MUTATIONS)
+    names = list(mutations)
     for i in range(tables):
         chosen: set[str] = set()
         for name in rng.sample(names, rng.randint(0, 3)):
-            if any(name in c and chosen & (c - {name}) for c in CLASHES) or (
+            if any(name in c and chosen & (c - {name}) for c in clashes) or (
                 "drop_table" in chosen or (name == "drop_table" and chosen)
             ):
                 continue
             chosen.add(name)
         for name in sorted(chosen):
-            sql_text, exp, _phase = MUTATIONS[name]
+            sql_text, exp, _phase = mutations[name]
             b_sql.append(sql_text.format(i=i))
             for (status, kind, obj), attrs in exp.items():
                 key = (status, kind, obj.format(i=i))
@@ -160,6 +187,29 @@ def test_generated_pairs_all_changes_found_and_nothing_else(make_db, seed, route
         a, b = read_catalog(a_dsn), read_catalog(b_dsn)
     found = _found(diff_models(a, b))
     assert found == expected
+
+
+@pytest.mark.parametrize("seed", [4, 5, 18])  # 18 drops a text column and adds one in t11
+@pytest.mark.parametrize("route", ["dump", "catalog"])
+def test_generated_pairs_with_renames_all_found_and_nothing_else(make_db, seed, route):
+    """Renames among the other mutations: each one found as a rename (what follows it folded
+    in), and no drop + add in one table read as one."""
+    base, changed, expected = _plan(
+        seed, mutations={**MUTATIONS, **RENAMES}, clashes=CLASHES + RENAME_CLASHES
+    )
+    assert any(status == "renamed" for status, _, _ in expected)
+    a_dsn, b_dsn = make_db(), make_db()
+    load_sql(a_dsn, base)
+    load_sql(b_dsn, changed)
+    if route == "dump":
+        a = load_dump(run_pg_dump(a_dsn), source="A")
+        b = load_dump(run_pg_dump(b_dsn), source="B")
+    else:
+        a, b = read_catalog(a_dsn), read_catalog(b_dsn)
+    diff = diff_models(a, b)
+    assert _found(diff) == expected
+    for c in diff.changes:
+        assert c.breaks_app == (c.status == "renamed"), c.name
 
 
 def test_phase_and_risk_per_change(make_db):
@@ -222,7 +272,7 @@ def test_added_table_folds_its_children():
 
 def test_renderers_say_the_same_things():
     a = load_dump("CREATE TABLE t (a int, b text);")
-    b = load_dump("CREATE TABLE t (a bigint, c text);")
+    b = load_dump("CREATE TABLE t (a bigint, c varchar(10));")  # not a rename: types differ
     diff = diff_models(a, b)
     text, md, js = render(diff, "text"), render(diff, "md"), json.loads(render(diff, "json"))
     for name in ("public.t.a", "public.t.b", "public.t.c"):

@@ -28,6 +28,15 @@ B_TEXT = (
 )
 
 
+# app.orders.note renamed to memo: its two indexes and its trigger follow, as in PostgreSQL
+RENAMED_B_TEXT = (
+    A_TEXT.replace("    note text\n);", "    memo text\n);")
+    .replace("(lower(note))", "(lower(memo))")
+    .replace("USING hash (note)", "USING hash (memo)")
+    .replace("UPDATE OF note ON", "UPDATE OF memo ON")
+)
+
+
 def make_diff():
     return diff_models(
         load_dump(A_TEXT, source="staging.sql"), load_dump(B_TEXT, source="production.sql")
@@ -80,7 +89,7 @@ async def test_tree_filter_search_and_sides(size):
         tree = screen.query_one(SchemaDiffTree)
         assert len(tree.visible()) == 5
         assert screen.selected is not None  # first change selected on open
-        # filter cycles all -> added -> removed -> changed
+        # filter cycles all -> added -> removed -> changed -> renamed
         await pilot.press("f")
         assert {c.status for c in tree.visible()} == {"added"}
         await pilot.press("f")
@@ -98,6 +107,9 @@ async def test_tree_filter_search_and_sides(size):
         assert marked_a == ["    status text DEFAULT 'new'::text NOT NULL,"]
         assert "    status text DEFAULT 'open'::text NOT NULL," in marked_b
         await pilot.press("f")
+        assert tree.filter == "renamed" and tree.visible() == []  # no renames in this diff
+        await pilot.press("f")
+        assert tree.filter == "all"
         # search
         await pilot.press("slash")
         await pilot.press(*"odd")
@@ -151,6 +163,48 @@ async def test_an_empty_diff_says_so():
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(pilot)
         assert "no differences" in str(app.screen.query_one("#schema-header").content)
+
+
+async def test_a_rename_in_the_tree_the_detail_and_the_sides():
+    diff = diff_models(
+        load_dump(A_TEXT, source="staging.sql"), load_dump(RENAMED_B_TEXT, source="production.sql")
+    )
+    app = ViewerApp(diff)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _ready(pilot)
+        screen = app.screen
+        tree = screen.query_one(SchemaDiffTree)
+        [change] = tree.visible()
+        assert (change.status, change.old_name, change.name) == (
+            "renamed",
+            "app.orders.note",
+            "app.orders.memo",
+        )
+        labels = [str(n.label) for n in tree.root.children[0].children]
+        assert labels == ["R app.orders.note → memo  medium  breaks running code"]
+        assert str(tree.root.children[0].label) == "column R1"
+        assert "R1" in str(screen.query_one("#schema-header").content)
+        attrs = str(screen.query_one("#schema-attrs-body").content)
+        assert "R renamed column app.orders.note → memo" in attrs
+        assert "lock risk medium, breaks running code" in attrs
+        assert "carried along: 2 index(s), 1 trigger(s)" in attrs
+        assert "note: inferred from same type" in attrs
+        a_side = screen.query_one("#schema-ddl-a").content
+        b_side = screen.query_one("#schema-ddl-b").content
+        marked_a = sorted(a_side.code.splitlines()[n - 1] for n in a_side.highlight_lines)
+        marked_b = sorted(b_side.code.splitlines()[n - 1] for n in b_side.highlight_lines)
+        # the column's line and its trigger's (UPDATE OF note -> memo), nothing else
+        assert marked_a[0] == "    note text," and "UPDATE OF note ON" in marked_a[1]
+        assert marked_b[0] == "    memo text," and "UPDATE OF memo ON" in marked_b[1]
+        assert len(marked_a) == len(marked_b) == 2
+        for _ in range(4):  # all -> added -> removed -> changed -> renamed
+            await pilot.press("f")
+        assert tree.filter == "renamed" and tree.visible() == [change]
+        await pilot.press("f")
+        await pilot.press("slash")
+        await pilot.press(*"note")  # the old name finds it
+        await _ready(pilot)
+        assert tree.visible() == [change]
 
 
 def test_changed_lines_marks_only_the_differences():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from phasetui.schema.diff import SchemaDiff, diff_models
+from phasetui.schema.diff import STATUSES, SchemaDiff, diff_models
 from phasetui.schema.model import SchemaModel
 from phasetui.schema.render import render_json, render_markdown
 
@@ -49,13 +49,14 @@ def capture_side(name: str, dsn: str) -> CapturedSide:
 def summarise(diff: SchemaDiff) -> str:
     if diff.empty:
         return "no schema differences"
-    counts = {
-        s: sum(1 for c in diff.changes if c.status == s) for s in ("added", "removed", "changed")
-    }
+    counts = {s: sum(1 for c in diff.changes if c.status == s) for s in STATUSES}
     parts = [f"{n} {s}" for s, n in counts.items() if n]
     risky = sum(1 for c in diff.changes if c.risk in ("high", "unknown"))
     if risky:
         parts.append(f"{risky} high-risk or unreviewed")
+    breaking = sum(1 for c in diff.changes if c.breaks_app)
+    if breaking:
+        parts.append(f"{breaking} breaking running code")
     return ", ".join(parts)
 
 

@@ -4,7 +4,8 @@ Objects are matched by kind and qualified name; attributes compare by value, so 
 layout and session noise never show. Facets one side lacks (``--no-owner``,
 ``--no-privileges``) are left out of the comparison and named in ``skipped_facets``. Children
 of an added or removed table (its columns, constraints, indexes, triggers) fold into that
-table's change instead of being listed one by one.
+table's change instead of being listed one by one. A removed and an added object that differ
+only by name are one ``renamed`` change (``phasetui.schema.renames``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from phasetui.schema.model import KINDS, SchemaModel, SchemaObject, kind_compared
 from phasetui.schema.phases import Verdict, classify, classify_attr
 
-STATUSES = ("added", "removed", "changed")
+STATUSES = ("added", "removed", "changed", "renamed")
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Change:
     new: SchemaObject | None = None
     verdict: Verdict = field(default_factory=lambda: Verdict("review", "unknown"))
     folded: dict[str, int] = field(default_factory=dict)  # kind -> count of folded children
+    old_name: str | None = None  # ``renamed``: the name on side A (``name`` is B's)
+    notes: list[str] = field(default_factory=list)  # e.g. a possible rename not assumed
 
     @property
     def phase(self) -> str:
@@ -45,6 +48,10 @@ class Change:
     @property
     def risk(self) -> str:
         return self.verdict.risk
+
+    @property
+    def breaks_app(self) -> bool:
+        return self.verdict.breaks_app
 
     @property
     def changed_attrs(self) -> list[str]:
@@ -71,13 +78,19 @@ class SchemaDiff:
         return out
 
     def find(self, kind: str, name: str) -> Change | None:
-        return next((c for c in self.changes if c.kind == kind and c.name == name), None)
+        """The change of the object named ``name`` (B's name, or A's for a rename)."""
+        found = next((c for c in self.changes if c.kind == kind and c.name == name), None)
+        if found is None:
+            found = next((c for c in self.changes if c.kind == kind and c.old_name == name), None)
+        return found
 
 
 _FOLD_UNDER = {"table", "view", "materialized view"}
 
 
 def diff_models(a: SchemaModel, b: SchemaModel) -> SchemaDiff:
+    from phasetui.schema.renames import find_renames
+
     facets = a.facets & b.facets
     changes: list[Change] = []
     keys = [k for k in a.objects.keys() | b.objects.keys() if kind_compared(k[0], facets)]
@@ -99,6 +112,8 @@ def diff_models(a: SchemaModel, b: SchemaModel) -> SchemaDiff:
                 if x.get(k) != y.get(k)
             ]
             changes.append(Change(key[0], key[1], "changed", new.parent, attrs, old, new))
+    changes = find_renames(changes, a, b, facets)
+    changes.sort(key=lambda c: (order.get(c.kind, len(order)), c.name))
     changes = _fold(changes)
     for c in changes:
         model = b if c.status != "removed" else a

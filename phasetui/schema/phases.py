@@ -8,7 +8,9 @@ for changed attributes; each rule returns a :class:`Verdict`. Anything without a
 Phases follow the guide: *expand* changes are additive and safe for the old code (nullable
 columns, new tables, concurrent indexes); *contract* changes tighten or remove (NOT NULL,
 FK/unique/check, drops) and go after the backfill and after code stops using what is dropped;
-*any* changes (comments, grants, owners) fit any phase.
+*any* changes (comments, grants, owners) fit any phase. Renames are *contract* and flagged
+``breaks_app``: the lock is brief and catalog-only, but code still running with the old name
+fails from the moment the rename commits, so no phase makes them safe for the old code.
 """
 
 from __future__ import annotations
@@ -31,15 +33,16 @@ class Verdict:
     phase: str
     risk: str
     advice: str = ""
+    breaks_app: bool = False  # running application code fails once it is applied (renames)
 
 
 def worst(verdicts: list[Verdict]) -> Verdict:
     if not verdicts:
         return Verdict("any", "none")
-    top = max(verdicts, key=lambda v: RISKS.index(v.risk))
+    top = max(verdicts, key=lambda v: (RISKS.index(v.risk), v.breaks_app))
     phases = {v.phase for v in verdicts}
     phase = "contract" if "contract" in phases else top.phase
-    return Verdict(phase, top.risk, top.advice)
+    return Verdict(phase, top.risk, top.advice, any(v.breaks_app for v in verdicts))
 
 
 Rule = Callable[["Change", "SchemaModel"], Verdict]
@@ -251,6 +254,45 @@ REMOVED: dict[str, Rule] = {
     "default privileges": _v("any", "none"),
 }
 
+RENAME_BREAKS = (
+    "code still using the old name (queries, PL/pgSQL bodies) fails from the moment it commits"
+)
+
+RENAMED: dict[str, Verdict] = {
+    "column": Verdict(
+        "contract",
+        "medium",
+        "RENAME COLUMN: brief ACCESS EXCLUSIVE, catalog only (no rewrite), but "
+        + RENAME_BREAKS
+        + ": online, add the new column, write both, backfill, switch the code, then drop "
+        "the old one",
+        breaks_app=True,
+    ),
+    "table": Verdict(
+        "contract",
+        "medium",
+        "RENAME TO: brief ACCESS EXCLUSIVE, catalog only (no rewrite), but "
+        + RENAME_BREAKS
+        + ": switch the code first, or keep a view under the old name meanwhile; use "
+        "lock_timeout",
+        breaks_app=True,
+    ),
+    "constraint": Verdict(
+        "contract",
+        "low",
+        "RENAME CONSTRAINT: brief ACCESS EXCLUSIVE, catalog only; breaks code that names it "
+        "(ON CONFLICT ON CONSTRAINT, error handling by constraint name, later migrations)",
+        breaks_app=True,
+    ),
+    "index": Verdict(
+        "contract",
+        "low",
+        "ALTER INDEX … RENAME: SHARE UPDATE EXCLUSIVE (PostgreSQL 12+), catalog only; breaks "
+        "code and later migrations that name the index",
+        breaks_app=True,
+    ),
+}
+
 CHANGED: dict[tuple[str, str], Rule] = {
     ("column", "type"): _type_change,
     ("column", "not_null"): _not_null,
@@ -311,9 +353,15 @@ def classify_attr(kind: str, attr: str, change: Change, model: SchemaModel) -> V
 
 
 def classify(change: Change, model: SchemaModel) -> Verdict:
-    """The verdict for a whole change (for ``changed``: the worst of its attributes)."""
+    """The verdict for a whole change (``changed``: the worst of its attributes; ``renamed``:
+    the rename's own rule and the worst of the attributes that changed with it)."""
     if change.kind == "other":
         return Verdict("review", "unknown", "statement phasetui does not model: review by hand")
+    if change.status == "renamed":
+        rename = RENAMED.get(change.kind) or Verdict(
+            "contract", "medium", "rename: " + RENAME_BREAKS, breaks_app=True
+        )
+        return worst([rename] + [a.verdict for a in change.attrs if a.verdict is not None])
     if change.status == "added":
         rule = ADDED.get(change.kind)
     elif change.status == "removed":

@@ -17,9 +17,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from phasetui.schema.diff import STATUSES, Change, SchemaDiff
-from phasetui.schema.render import MARK
+from phasetui.schema.render import BREAKS_APP, MARK, folded_text, title
 from phasetui.tui.schema_ddl_sides import SchemaDdlSides
-from phasetui.tui.schema_diff_tree import FILTERS, RISK_STYLE, STATUS_STYLE, SchemaDiffTree
+from phasetui.tui.schema_diff_tree import (
+    BREAKS_STYLE,
+    FILTERS,
+    RISK_STYLE,
+    STATUS_STYLE,
+    SchemaDiffTree,
+)
 
 
 def _value(v) -> str:
@@ -105,13 +111,18 @@ class SchemaDiffScreen(Screen[bool]):
             f"{MARK[change.status]} {change.status} {change.kind} ",
             style=STATUS_STYLE[change.status],
         )
-        text.append(change.name, style="bold")
+        text.append(title(change, "→"), style="bold")
         text.append(f"\nphase {change.phase}, lock risk ")
         text.append(change.risk, style=RISK_STYLE.get(change.risk, ""))
+        if change.breaks_app:
+            text.append(", ")
+            text.append(BREAKS_APP, style=BREAKS_STYLE)
         if change.verdict.advice:
             text.append(f"\n{change.verdict.advice}", style="italic")
         if change.folded:
-            text.append("\nwith " + ", ".join(f"{n} {k}(s)" for k, n in change.folded.items()))
+            text.append("\n" + folded_text(change))
+        for note in change.notes:
+            text.append(f"\nnote: {note}", style="dim")
         for a in change.attrs:
             text.append("\n• ", style="bold")
             text.append(a.attr, style="bold underline")
@@ -167,7 +178,7 @@ class SchemaDiffScreen(Screen[bool]):
         self._refilter(FILTERS[(FILTERS.index(tree.filter) + 1) % len(FILTERS)])
 
     def set_filter(self, name: str) -> None:
-        """Shows only ``added``/``removed``/``changed`` objects (or ``all``)."""
+        """Shows only ``added``/``removed``/``changed``/``renamed`` objects (or ``all``)."""
         if name not in FILTERS:
             raise ValueError(f"filter must be one of {FILTERS}")
         self._refilter(name)

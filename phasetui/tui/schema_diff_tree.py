@@ -1,7 +1,8 @@
 """The changed objects of a schema diff as a tree: kind → object, filtered and searched.
 
 Labels are ``rich.text.Text`` built from plain strings (never markup: names may hold ``[``).
-Each leaf's ``data`` is its :class:`~phasetui.schema.diff.Change`; kind nodes show counts.
+Each leaf's ``data`` is its :class:`~phasetui.schema.diff.Change`; kind nodes show counts. A
+rename's leaf reads ``R app.orders.note → memo`` and is found by either name.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from rich.text import Text
 from textual.widgets import Tree
 
 from phasetui.schema.diff import STATUSES, Change, SchemaDiff
-from phasetui.schema.render import MARK
+from phasetui.schema.render import BREAKS_APP, MARK, title
 
-FILTERS = ("all", "added", "removed", "changed")
-STATUS_STYLE = {"added": "green", "removed": "red", "changed": "yellow"}
+FILTERS = ("all", "added", "removed", "changed", "renamed")
+STATUS_STYLE = {"added": "green", "removed": "red", "changed": "yellow", "renamed": "cyan"}
 RISK_STYLE = {"high": "bold red", "medium": "yellow", "unknown": "bold magenta"}
+BREAKS_STYLE = "bold red"
 
 
 class SchemaDiffTree(Tree[Change | None]):
@@ -37,7 +39,12 @@ class SchemaDiffTree(Tree[Change | None]):
             c
             for c in self.diff.changes
             if (self.filter == "all" or c.status == self.filter)
-            and (not needle or needle in c.name.lower() or needle in c.kind)
+            and (
+                not needle
+                or needle in c.name.lower()
+                or needle in (c.old_name or "").lower()
+                or needle in c.kind
+            )
         ]
 
     def show(self, filter_: str, search: str) -> None:
@@ -68,7 +75,9 @@ class SchemaDiffTree(Tree[Change | None]):
     @staticmethod
     def leaf_label(c: Change) -> Text:
         label = Text(f"{MARK[c.status]} ", style=STATUS_STYLE[c.status])
-        label.append(c.name)
+        label.append(title(c, "→"))
         if c.risk in RISK_STYLE:
             label.append(f"  {c.risk}", style=RISK_STYLE[c.risk])
+        if c.breaks_app:
+            label.append(f"  {BREAKS_APP}", style=BREAKS_STYLE)
         return label
