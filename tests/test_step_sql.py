@@ -156,3 +156,22 @@ def test_step_cli_rehearse_records_in_the_open_run(tmp_path, envs):
     repo = AuditRepo.open(audit)
     [run] = repo.run_ids()
     assert [e.kind for e in repo.events(run)] == ["run-started", "rehearsal", "lint"]
+
+
+def test_a_runbook_sql_step_is_linted_as_phasetui_applies_it_even_with_wrapped_config(
+    tmp_path, monkeypatch
+):
+    """`[lint] wrapped = true` describes the team's runner; phasetui's apply runs a step
+    statement by statement, so the step's lint must not assume one transaction."""
+    cfg = write(tmp_path / "phasetui.toml", "[lint]\nwrapped = true\n")
+    monkeypatch.setenv("PHASETUI_CONFIG", str(cfg))
+    write(tmp_path / "m.sql", "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n")
+    rb_path = write(
+        tmp_path / "rb.toml",
+        '[runbook]\nid="r"\ntitle="t"\n'
+        '[environments.s]\nservice="s"\n[[phases]]\nid="expand"\n'
+        '[[phases.steps]]\nid="m"\nkind="sql"\nenv="s"\nfile="m.sql"\n',
+    )
+    report = SqlStep.of(load_runbook(rb_path), "m").lint(connect=False)
+    assert not report.wrapped
+    assert "concurrently-in-transaction" not in {f.rule for f in report.findings}

@@ -111,6 +111,9 @@ class SqlStep:
             pg_version=self.step.params.get("pg_version") or self.runbook.pg_version,
             dsn=self.dsn() if connect else None,
         )
+        # phasetui's own apply runs the step, statement by statement (its BEGIN … COMMIT
+        # kept): a team's `wrapped = true` for its runner's files does not describe that.
+        options.wrapped = False
         return lint_text(self.sql(), self.source_name, options)
 
     def rehearse(self) -> RehearsalResult:
