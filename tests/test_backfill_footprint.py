@@ -121,3 +121,21 @@ def test_cli_progress_and_status_show_the_footprint(db_dsn, fmt):
     r = runner.invoke(main, ["backfill", "status", "items.prefs", "--dsn", db_dsn])
     assert r.exit_code == 0, r.output
     assert "server WAL" in r.output and "before" in r.output
+
+
+def test_the_tracker_keeps_its_last_figures_while_a_ddl_holds_the_table(db_dsn):
+    from phasetui.backfill.footprint import Tracker
+
+    make_items(db_dsn, 100)
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        tracker = Tracker('"public"."items"')
+        first = tracker.sample(conn, 0.0)
+        holder = psycopg.connect(db_dsn)
+        try:
+            holder.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+            during = tracker.sample(conn, 1.0)
+        finally:
+            holder.rollback()
+            holder.close()
+    assert first["table_bytes"] and during["table_bytes"] == first["table_bytes"]
+    assert tracker.last is not None and tracker.last.table_bytes == first["table_bytes"]

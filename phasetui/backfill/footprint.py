@@ -75,21 +75,26 @@ class Tracker:
         self._samples: list[tuple[float, int]] = []
 
     def sample(self, conn: psycopg.Connection, now: float) -> dict[str, float | int]:
-        """Measures; returns the figures for the backfill's ``detail`` (absent ones left out)."""
+        """Measures; returns the figures for the backfill's ``detail`` (absent ones left out).
+        A sample that could not be read (a lock, say) keeps the last figures and adds no
+        point to the rate."""
         fp = measure(conn, self.table_sql)
         if self.first is None:
             self.first = fp
-        self.last = fp
-        out: dict[str, float | int] = {}
         if fp.wal_lsn is not None:
             self._samples.append((now, fp.wal_lsn))
             while len(self._samples) > 2 and self._samples[0][0] < now - self.window:
                 self._samples.pop(0)
+        elif self.last is not None:
+            fp = self.last
+        self.last = fp
+        out: dict[str, float | int] = {}
+        if len(self._samples) >= 2:
             (t0, w0), (t1, w1) = self._samples[0], self._samples[-1]
             if t1 - t0 > 0.5:
                 out["wal_bytes_per_second"] = round((w1 - w0) / (t1 - t0), 1)
-            if self.first.wal_lsn is not None:
-                out["wal_bytes_this_run"] = fp.wal_lsn - self.first.wal_lsn
+        if fp.wal_lsn is not None and self.first.wal_lsn is not None:
+            out["wal_bytes_this_run"] = fp.wal_lsn - self.first.wal_lsn
         if fp.table_bytes is not None:
             out["table_bytes"] = fp.table_bytes
         if fp.index_bytes is not None:
