@@ -83,8 +83,20 @@ def _key_text_array(key: TableKey, alias: str | None = None) -> sql.Composable:
     return sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(cols))
 
 
-def _escape(text: str) -> str:
-    return text.replace("%", "%%")
+def user_sql(update: ParsedUpdate, *, escape: bool) -> tuple[sql.Composed, sql.Composable]:
+    """``col = expr, …`` and `` AND (where)`` (or nothing): the user's SQL as pglast
+    re-printed it. ``escape`` doubles ``%`` for text psycopg reads for placeholders; a
+    function body or a text to lint is not read that way."""
+
+    def text(s: str) -> sql.SQL:
+        return sql.SQL(s.replace("%", "%%") if escape else s)
+
+    sets = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(a.column), text(a.expression))
+        for a in update.assignments
+    )
+    where = sql.SQL(" AND ({})").format(text(update.where)) if update.where else sql.SQL("")
+    return sets, where
 
 
 def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
@@ -93,15 +105,8 @@ def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
     order = sql.SQL(", ").join(sql.Identifier(c) for c in key.columns)
     lo = _param_tuple(key, sql.Placeholder("lo"))
     hi = _param_tuple(key, sql.Placeholder("hi"))
-    # User SQL is pglast's re-printing of its parse tree; a literal `%` must not be read
-    # as a parameter placeholder.
-    sets = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(a.column), sql.SQL(_escape(a.expression)))
-        for a in update.assignments
-    )
-    user_where = (
-        sql.SQL(" AND ({})").format(sql.SQL(_escape(update.where))) if update.where else sql.SQL("")
-    )
+    # psycopg reads these statements for %(name)s placeholders: escape the user's `%`
+    sets, user_where = user_sql(update, escape=True)
     lower = sql.SQL("{} >= {}").format(k, lo)
     upper = sql.SQL(" AND {} < {}").format(k, hi)
 
@@ -218,11 +223,7 @@ def _function(
 ) -> tuple[str, sql.Composed, str]:
     """(name, CREATE FUNCTION): the body is text of its own, so ``%`` needs no escaping."""
     k = _key_tuple(key)
-    sets_raw = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(a.column), sql.SQL(a.expression))
-        for a in update.assignments
-    )
-    user_where = sql.SQL(" AND ({})").format(sql.SQL(update.where)) if update.where else sql.SQL("")
+    sets_raw, user_where = user_sql(update, escape=False)
     body = (
         sql.SQL(_BODY)
         .format(

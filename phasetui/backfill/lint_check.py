@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
+from phasetui.backfill.batches import user_sql
 from phasetui.backfill.expressions import ParsedUpdate
 from phasetui.backfill.keys import TableKey
 from phasetui.errors import UserError
@@ -18,11 +19,7 @@ from phasetui.errors import UserError
 
 def batch_text(key: TableKey, update: ParsedUpdate) -> str:
     first = sql.Identifier(key.columns[0])
-    sets = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(a.column), sql.SQL(a.expression))
-        for a in update.assignments
-    )
-    where = sql.SQL(" AND ({})").format(sql.SQL(update.where)) if update.where else sql.SQL("")
+    sets, where = user_sql(update, escape=False)
     return (
         sql.SQL("UPDATE {} SET {} WHERE {} >= $1 AND {} < $2{};")
         .format(sql.Identifier(key.schema, key.table), sets, first, first, where)
