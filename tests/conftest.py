@@ -15,8 +15,22 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
+
+# Property tests: the same examples on every run (CI never flakes on a new seed), no
+# per-example deadline (this machine is shared and noisy). HYPOTHESIS_PROFILE=thorough
+# explores further by hand.
+settings.register_profile(
+    "phasetui",
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+settings.register_profile("thorough", parent=settings.get_profile("phasetui"), derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "phasetui"))
 
 
 @pytest.fixture(scope="session")
