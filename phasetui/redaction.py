@@ -166,16 +166,20 @@ def secret_pieces(secret: str) -> set[str]:
     return out
 
 
-def remember(secret: str | None) -> None:
-    """Masks ``secret`` (and its fragments) in every later :func:`redact` of this process."""
+def remember(secret: str | None, *, pieces: bool = True) -> None:
+    """Masks ``secret`` in every later :func:`redact` of this process; with ``pieces``, also
+    its fragments (libpq echoes the word after an unquoted space of a DSN's password)."""
     global _known_sorted
     if not secret or secret in _MASKED or _PLACEHOLDER.match(secret.strip()):
         return
-    pieces = secret_pieces(secret) | secret_pieces(unquote(secret))
-    if not pieces - _known:
+    if pieces:
+        found = secret_pieces(secret) | secret_pieces(unquote(secret))
+    else:
+        found = {secret} if len(secret) >= _MIN_SECRET else set()
+    if not found - _known:
         return
     with _known_lock:
-        _known.update(pieces)
+        _known.update(found)
         _known_sorted = tuple(sorted(_known, key=len, reverse=True))
 
 
@@ -319,14 +323,14 @@ def mask_sql(sql: str, _depth: int = 0, _found: Found | None = None) -> str:
     running it. What it masks is remembered (see :func:`remember`)."""
     if not sql:
         return sql
-    if not _PREFILTER.search(sql):
-        return _mask_known(sql, _found)
+    if "pass" not in sql.lower():  # no password word, no conninfo: only a URI may hold one
+        return _mask_known(_shapes(sql, _found, kv=False, sql=False), _found)
     out: list[str] = []
     sig: list[str] = []  # the first significant words of the current statement
     after_password = False  # the previous significant token names a password
 
     def masked(value: str, shown: str) -> str:
-        remember(value)
+        remember(value, pieces=False)  # a server quotes a token whole
         if _found is not None:
             _found.append(("sql", value))
         return shown

@@ -23,6 +23,20 @@ from phasetui.redaction import (
 )
 from tests.secrets_support import PW, assert_masked
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _own_known_passwords():
+    """The thousands of passwords the properties plant stay in this module: every later
+    ``redact`` of the session would otherwise look for each of them."""
+    import phasetui.redaction as redaction
+
+    saved = set(redaction._known), redaction._known_sorted
+    yield
+    redaction._known.clear()
+    redaction._known.update(saved[0])
+    redaction._known_sorted = saved[1]
+
+
 ROLE_STATEMENTS = [
     f"ALTER ROLE app PASSWORD '{PW}';",
     f"alter user app with encrypted password '{PW}' valid until 'infinity';",

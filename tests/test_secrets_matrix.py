@@ -65,6 +65,13 @@ class Case:
             return f"service=mx{extra}"
         return f"{where} dbname={db} user={self.role}"
 
+    def malformed(self) -> str:
+        """The password typed wrong: a raw '@' in a URI, an unquoted space in key=value (libpq
+        would echo the part after it)."""
+        if self.source == "uri":
+            return f"postgresql://{self.role}:{PW[:6]}@{PW[6:]}@/{self.db}?host={self.socket}"
+        return f"host={self.socket} dbname={self.db} user={self.role} password={PW[:8]} {PW[8:]}"
+
     def phasetui(self, *args: str, expect: tuple[int, ...] = (0,)) -> str:
         proc = subprocess.run(
             [sys.executable, "-m", "phasetui", *args],
@@ -116,12 +123,14 @@ def make_case(source: str, admin_dsn: str, dbname: str, role: str) -> Case:
     write(folder / "phasetui.toml", '[environments.mx]\ndsn_env = "MX_DSN"\n')
     write(folder / "add_note.sql", "ALTER TABLE items ADD COLUMN extra text;\n")
     write(folder / "bad.sql", "ALTER TABLE items ADD COLUMN nope int REFERENCES nowhere (id);\n")
+    write(folder / "rotate.sql", f"ALTER ROLE {role} WITH LOGIN PASSWORD '{PW}';\n")
     write(folder / "add_flag.sql", "CREATE INDEX CONCURRENTLY items_flag ON items (flag);\n")
     write(
         folder / "rb.toml",
         '[runbook]\nid = "mx"\ntitle = "Matrix"\n'
         '[environments.mx]\ndsn_env = "MX_DSN"\nrehearsal_allowed = true\n'
         '[[phases]]\nid = "expand"\nkind = "expand"\n'
+        '[[phases.steps]]\nid = "rotate"\nkind = "sql"\nenv = "mx"\nfile = "rotate.sql"\n'
         '[[phases.steps]]\nid = "flag-index"\nkind = "sql"\nenv = "mx"\nfile = "add_flag.sql"\n'
         '[[phases.steps]]\nid = "broken"\nkind = "sql"\nenv = "mx"\nfile = "bad.sql"\n'
         '[[phases]]\nid = "backfill"\nkind = "backfill"\n'
@@ -144,6 +153,7 @@ def run_every_verb(case: Case) -> None:
     p("rehearse", "add_note.sql", "--dsn", dsn, "--format", "json")
     p("apply", "add_note.sql", "--dsn", dsn, "--format", "markdown")
     p("apply", "bad.sql", "--dsn", dsn, expect=(1,))
+    p("apply", "rotate.sql", "--dsn", dsn)  # the role's own password, in the SQL
     p("backfill", "run", "--dsn", dsn, "--table", "items", "--set", "note = 'n'", "--name", "mx.n")
     p("backfill", "status", "mx.n", "--env", "mx", "--format", "json")
     p("schema", "dump", "--dsn", dsn, "-o", "dump.sql")
@@ -169,15 +179,20 @@ def run_every_verb(case: Case) -> None:
             expect=(1,),
         )
         p("backfill", "status", "no-such-job", "--dsn", dsn, expect=(1, 2))
+        p("backfill", "status", "--dsn", case.malformed(), expect=(2,))
+        p("lint", "add_note.sql", "--dsn", case.malformed(), expect=(2,))
+        p("rehearse", "rotate.sql", "--dsn", case.malformed(), expect=(2,))
     # the steps of a runbook whose environment holds the password, recorded in a run
     steps = [
+        ("apply", "rotate", (0,)),
         ("apply", "flag-index", (0,)),
         ("apply", "broken", (1,)),
         ("backfill", "fill", (0,)),
         ("schema-diff", "diff", (0,)),
     ]
     if every:
-        steps[:0] = [("lint", "flag-index", (0,)), ("rehearse", "broken", (1,))]
+        steps[:0] = [("lint", "rotate", (0,)), ("rehearse", "rotate", (0,))]
+        steps.append(("rehearse", "broken", (1,)))
     for verb, step, codes in steps:
         p(
             "step",
@@ -198,6 +213,8 @@ def run_every_verb(case: Case) -> None:
         p("runs", "--audit-repo", audit)
         case.env["MX_DSN"] = case.conninfo(host="127.0.0.1", port="1")
         p("step", "lint", "rb.toml", "flag-index", "--audit-repo", audit, expect=(1,))
+        case.env["MX_DSN"] = case.malformed()
+        p("step", "apply", "rb.toml", "rotate", "--audit-repo", audit, expect=(2,))
         case.env["MX_DSN"] = dsn
 
 
@@ -208,16 +225,19 @@ def assert_nothing_leaks(text: str, where: str) -> None:
 
 @pytest.fixture
 def cases(pg_admin_dsn, make_db):
-    role = f"mx_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
-                sql.Identifier(role), sql.Literal(PW)
-            )
-        )
-    made = []
+    """One role (roles are cluster-wide: each case rotates its own password) and one
+    database per source of the password."""
+    made: list[Case] = []
+    roles = [f"mx_{uuid.uuid4().hex[:8]}" for _ in SOURCES]
     try:
-        for source in SOURCES:
+        with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
+            for role in roles:
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(PW)
+                    )
+                )
+        for source, role in zip(SOURCES, roles, strict=True):
             dsn = make_db("mx")
             with psycopg.connect(dsn) as conn:
                 conn.execute(ITEMS)
@@ -232,20 +252,23 @@ def cases(pg_admin_dsn, make_db):
                         sql.Identifier(case.db)
                     )
                 )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            for role in roles:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def test_no_password_from_any_source_leaks_through_any_verb(cases):
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run_every_verb, cases))
     for case in cases:
-        assert len(case.outputs) >= (28 if case.source in EVERY_VERB else 15)
+        assert len(case.outputs) >= (35 if case.source in EVERY_VERB else 17)
         for what, code, out in case.outputs:
             assert_nothing_leaks(out, f"{case.source}: output of {what} (exit {code})")
-        inputs = {case.folder / "pg_service.conf", case.folder / "home" / ".pgpass"}
+        # what the user wrote (the password is theirs to keep there), not what phasetui wrote
+        inputs = {case.folder / n for n in ("pg_service.conf", "home/.pgpass", "rotate.sql")}
         written = [p for p in case.folder.rglob("*") if p.is_file() and p not in inputs]
         assert any(p.match("runs/*/journal.jsonl") for p in written)
         assert any(p.match("runs/*/backfill/fill.json") for p in written)
+        assert any(p.match("runs/*/apply/rotate.md") for p in written)
         for path in written:
             data = path.read_bytes()
             if "/.git/objects/" in str(path) or "/.git/hooks/" in str(path):
@@ -281,12 +304,18 @@ async def test_the_tui_on_a_run_whose_environment_holds_the_password(cases, monk
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         shots.append(app.export_screenshot())
-        await pilot.press("down", "down")
+        tree = app.query_one("#phases")
+        for _ in range(6):  # down the phase tree to the step that rotates the password
+            if getattr(tree.cursor_node.data, "id", None) == "rotate":
+                break
+            await pilot.press("down")
+            await pilot.pause()
         await settle(pilot)
         shots.append(app.export_screenshot())
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, SqlStepScreen)
+        assert pilot.app.screen.step.step.id == "rotate"
         await pilot.press("r")
         await settle(pilot)
         assert pilot.app.screen.rehearsal is not None
