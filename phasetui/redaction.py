@@ -15,9 +15,10 @@ Three layers, each preferring to mask too much rather than leak:
   (``dblink_connect('… password=…')``, a subscription's ``CONNECTION``) are masked wherever
   the statement is written or shown.
 - Every password phasetui itself sees (a DSN's, one in SQL) is remembered for the life of
-  the process (:func:`remember`), and :func:`redact` masks it, and its fragments of 4 or
-  more characters, wherever it appears: a server error that echoes a token of the statement
-  (``syntax error at or near "…"``), or libpq echoing part of a malformed DSN.
+  the process (:func:`remember`), and :func:`redact` masks it wherever it appears: a server
+  error that echoes a token of the statement (``syntax error at or near "…"``); for a DSN's
+  password also its fragments of 4 or more characters, which libpq echoes from a malformed
+  DSN (``missing "=" after "…"``).
 """
 
 from __future__ import annotations
