@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from phasetui.db.environments import redact
+from phasetui.redaction import scrub
+
+__all__ = ["Event", "now_iso", "scrub"]
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,3 @@ class Event:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def scrub(value: Any) -> Any:
-    """Masks passwords in every string of a payload: nothing credential-bearing is committed."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    return value

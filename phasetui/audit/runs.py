@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from phasetui.audit.identity import Person
 from phasetui.audit.repo import AuditRepo
 from phasetui.errors import UserError
+from phasetui.redaction import redact
 from phasetui.runbook.model import Runbook
 
 
@@ -40,7 +41,9 @@ def open_run(
     created = repo.start_run(
         runbook_id=runbook.id,
         title=runbook.title,
-        runbook_text=runbook.source,
+        # The loader refused any credential already; masked again, as the journal is, so
+        # that nothing the loader missed is frozen into git.
+        runbook_text=redact(runbook.source),
         runbook_name=runbook.frozen_name,
         checklist=runbook.checklist_entries(),
         preticked=[i.id for i in runbook.checklist if i.checked_in_source],

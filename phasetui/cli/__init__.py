@@ -8,6 +8,7 @@ command (or group) under the attribute named here.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import warnings
 
@@ -58,12 +59,42 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            from phasetui.db.environments import redact
+            _fail(exc.message, exc.hint, exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: its traceback, but password-free
+            if _unreadable_dsn(exc):
+                from phasetui.db.environments import dsn_problem
 
-            click.echo(f"phasetui: {redact(exc.message)}", err=True)
-            if exc.hint:
-                click.echo(f"  fix: {redact(exc.hint)}", err=True)
-            sys.exit(exc.exit_code)
+                cause, fix = dsn_problem(str(exc))
+                _fail(f"cannot read a connection string: {cause}", fix, 2)
+            import traceback
+
+            from phasetui.redaction import redact
+
+            click.echo(redact(traceback.format_exc()).rstrip(), err=True)
+            sys.exit(1)
+
+
+def _fail(message: str, hint: str, code: int) -> None:
+    """Every error the CLI prints goes through the masker: no password reaches a terminal
+    or a log that captures stderr."""
+    from phasetui.redaction import redact
+
+    click.echo(f"phasetui: {redact(message)}", err=True)
+    if hint:
+        click.echo(f"  fix: {redact(hint)}", err=True)
+    sys.exit(code)
+
+
+def _unreadable_dsn(exc: BaseException) -> bool:
+    """psycopg's refusal to read a DSN that slipped past the checks (psycopg is loaded)."""
+    psycopg = sys.modules.get("psycopg")
+    return bool(
+        psycopg
+        and isinstance(exc, psycopg.ProgrammingError)
+        and re.search(r"connection info string|connection option|URI|percent-encoded", str(exc))
+    )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,6 +23,7 @@ from phasetui.db.rehearse import pg_version_label
 from phasetui.db.session import Attempt, ExecSettings, Session, error_text, set_timeouts
 from phasetui.db.statements import Batch, plan_batches, split_statements
 from phasetui.errors import BadInput, UserError
+from phasetui.redaction import mask_sql
 
 _INVALID_SQL = """
 SELECT i.indexrelid::bigint, n.nspname, c.relname, t.relname, tn.nspname
@@ -308,7 +309,7 @@ def apply_sql(
                         "index": s.index,
                         "line": s.line,
                         "column": s.column,
-                        "sql": s.text,
+                        "sql": mask_sql(s.text),  # evidence: no password (runs s.text)
                         "migration": s.migration,
                     }
                     for s in b.statements

@@ -1,7 +1,9 @@
 """Small helpers shared by the rehearsal and apply reports (Markdown evidence, JSON).
 
 Reports end up in the audit repo as Markdown tables, where a ``|`` or a newline in a SQL
-statement would break the table; database text is escaped here, once.
+statement would break the table; database text is escaped here, once. Every cell, code
+block and JSON string is masked here too (:mod:`phasetui.redaction`): the statements are
+masked where they are recorded, and this is the second line of defence.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from phasetui.redaction import mask_sql, redact, scrub
+
 
 def md_cell(text: object) -> str:
     """Text that is safe inside one Markdown table cell."""
-    s = "" if text is None else str(text)
+    s = "" if text is None else redact(str(text))
     s = " ".join(s.split())
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 def md_code_block(text: str, lang: str = "sql") -> str:
+    text = mask_sql(text) if lang == "sql" else redact(text)
     fence = "```"
     while fence in text:
         fence += "`"
@@ -25,7 +30,7 @@ def md_code_block(text: str, lang: str = "sql") -> str:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+    return json.dumps(scrub(data), indent=2, ensure_ascii=False, sort_keys=False)
 
 
 def fmt_seconds(value: float | None) -> str:

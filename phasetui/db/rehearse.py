@@ -27,6 +27,7 @@ from phasetui.db.locks import blocked_operations, blocks_summary, normalize_mode
 from phasetui.db.session import Attempt, ExecSettings, Session, classify, error_text
 from phasetui.db.statements import Statement, needs_parameters, split_statements
 from phasetui.errors import UserError
+from phasetui.redaction import mask_sql
 
 _LOCKS_SQL = """
 SELECT l.locktype, l.mode, l.granted, l.relation::bigint,
@@ -440,7 +441,7 @@ def rehearse_sql(
                     index=st.index,
                     line=st.line,
                     column=st.column,
-                    sql=st.text,
+                    sql=mask_sql(st.text),  # evidence: never a password (runs st.text)
                     kind=st.kind,
                     status="rehearsed",
                     migration=st.migration,

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from phasetui.db.environments import describe_dsn, redact
+from phasetui.db.environments import describe_dsn, dsn_problem, redact, remember_dsn
 from phasetui.errors import BadInput, UserError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -145,7 +145,17 @@ def error_text(exc: BaseException) -> str:
 
 # libpq's connection failures, matched in order against its lower-cased message: the
 # cause (after "cannot connect to <where>: ") and the fix.
+_RESTARTING = (
+    "the server is starting up, shutting down or restarting (it accepts no connections yet)",
+    "retry in a moment; nothing was run",
+)
 _CONNECT_CAUSES = (
+    (
+        r"the database system is (?:starting up|shutting down|in recovery mode|not yet "
+        r"accepting connections|not accepting connections)|terminating connection due to "
+        r"administrator command|the database system is in (?:crash )?recovery",
+        *_RESTARTING,
+    ),
     (
         r"password authentication failed|no password supplied",
         "the server refused the password",
@@ -193,8 +203,15 @@ _CONNECT_CAUSES = (
 def connect_error(dsn: str, exc: Exception) -> UserError:
     """Turns libpq's connection failure into a message naming the cause and the fix.
 
-    Every part of phasetui that connects reports failures through this one table."""
+    Every part of phasetui that connects reports failures through this one table; the
+    message never quotes the DSN or libpq's echo of it, only the password-free label."""
+    remember_dsn(dsn)
+    if _unreadable_dsn(exc):
+        cause, fix = dsn_problem(str(exc))
+        return BadInput(f"cannot read the connection string: {cause}", fix)
     where = describe_dsn(dsn)
+    if getattr(exc, "sqlstate", None) in ("57P01", "57P02", "57P03"):
+        return UserError(f"cannot connect to {where}: {_RESTARTING[0]}", _RESTARTING[1])
     raw = redact(str(exc))
     low = raw.lower()
     for pattern, cause, fix in _CONNECT_CAUSES:
@@ -202,6 +219,17 @@ def connect_error(dsn: str, exc: Exception) -> UserError:
             return UserError(f"cannot connect to {where}: {cause}", fix)
     first = raw.strip().splitlines()[-1] if raw.strip() else type(exc).__name__
     return UserError(f"cannot connect to {where}: {first}", "check the DSN or service")
+
+
+def _unreadable_dsn(exc: BaseException) -> bool:
+    """psycopg's ProgrammingError from libpq's conninfo parser: the DSN, not the server."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, psycopg.ProgrammingError) and not isinstance(
+        exc, psycopg.OperationalError
+    )
 
 
 def connect(dsn: str, settings: ExecSettings | None = None) -> psycopg.Connection:
@@ -216,12 +244,7 @@ def connect(dsn: str, settings: ExecSettings | None = None) -> psycopg.Connectio
             connect_timeout=settings.connect_timeout,
             application_name=settings.application_name,
         )
-    except psycopg.ProgrammingError as exc:  # the DSN itself does not parse
-        raise UserError(
-            f"cannot read the connection string: {redact(str(exc))}",
-            "write postgresql://USER@HOST:PORT/DB or 'host=… dbname=…'",
-        ) from None
-    except psycopg.OperationalError as exc:
+    except (psycopg.ProgrammingError, psycopg.OperationalError) as exc:
         raise connect_error(dsn, exc) from None
     set_timeouts(conn, settings.lock_timeout, settings.statement_timeout)
     return conn

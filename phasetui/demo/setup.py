@@ -120,7 +120,9 @@ def prepare(*, rows: int, data_dir: Path, reset: bool = False) -> DemoSetup:
     """Starts or reuses the server, creates and fills staging and production if needed."""
     external = os.environ.get("PHASETUI_DEMO_DSN")
     if external:
-        admin, embedded, folder = external, False, None
+        from phasetui.db.environments import check_dsn
+
+        admin, embedded, folder = check_dsn(external, "$PHASETUI_DEMO_DSN"), False, None
     else:
         from phasetui.demo.server import start_embedded
 
@@ -143,20 +145,22 @@ def prepare(*, rows: int, data_dir: Path, reset: bool = False) -> DemoSetup:
 def _check_reachable(dsn: str, embedded_dir: Path | None = None) -> None:
     import psycopg
 
-    from phasetui.db.environments import describe_dsn
+    from phasetui.db.session import connect_error
 
     try:
         psycopg.connect(dsn, connect_timeout=10).close()
-    except psycopg.OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except psycopg.Error as exc:
+        err = connect_error(dsn, exc)
         if embedded_dir is not None:
             raise UserError(
-                f"the embedded PostgreSQL on {embedded_dir} does not answer: {first}",
+                f"the embedded PostgreSQL on {embedded_dir} does not answer: "
+                + err.message.split(": ", 1)[-1],
                 f"run `phasetui demo --stop --data-dir {shlex.quote(str(embedded_dir))}`, "
                 f"then the demo again; "
                 f"its log is {embedded_dir / 'log'}",
             ) from None
         raise UserError(
-            f"cannot reach the demo server {describe_dsn(dsn)}: {first}",
-            "check $PHASETUI_DEMO_DSN (a superuser DSN), or unset it to use the embedded server",
+            err.message.replace("cannot connect to", "cannot reach the demo server", 1),
+            f"{err.hint}; check $PHASETUI_DEMO_DSN (a superuser DSN), or unset it to use the "
+            "embedded server",
         ) from None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from phasetui.runbook.errors import Problem, RunbookError
 from phasetui.runbook.model import Runbook
+from phasetui.runbook.secrets_check import check_secrets
 
 
 def load_runbook(path: Path | str) -> Runbook:
@@ -24,6 +25,7 @@ def load_runbook(path: Path | str) -> Runbook:
         line = raw[: exc.start].count(b"\n") + 1
         raise RunbookError([Problem(path, line, "is not UTF-8 text; save it as UTF-8")]) from None
     source = source.removeprefix("\ufeff")
+    check_secrets(path, source)  # before anything reads it: a run would freeze it into git
     if path.suffix.lower() in (".md", ".markdown"):
         from phasetui.runbook.markdown_loader import load_markdown_runbook
 

@@ -51,7 +51,9 @@ def resolve_dsn(source: Source, environments: Mapping | None = None) -> str:
 
     if source.kind == "env":
         return resolve_target(env=source.value, environments=environments).dsn
-    return source.value
+    from phasetui.db.environments import check_dsn
+
+    return check_dsn(source.value, "the DSN given as a side")  # malformed: refused, unshown
 
 
 def load_source(

@@ -8,9 +8,10 @@ ahead within its transaction: a later statement can make an earlier pattern unsa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from phasetui.redaction import mask_sql
 from phasetui.sql import locks
 from phasetui.sql.findings import ERROR, WARNING, Finding, RewriteStep
 from phasetui.sql.names import bare, type_name, walk
@@ -238,11 +239,11 @@ class Context:
             line=stmt.line,
             column=stmt.column,
             statement_index=stmt.index,
-            statement=stmt.text,
+            statement=mask_sql(stmt.text),  # the report is evidence: no password in it
             relation=relation,
             lock=lock,
             duration=duration,
-            rewrite=tuple(rewrite),
+            rewrite=tuple(replace(r, sql=mask_sql(r.sql)) for r in rewrite),
             assumptions=assumptions,
             migration=stmt.migration,
             suppressed=_suppression(stmt, rule),

@@ -23,6 +23,7 @@ from pglast import parse_sql
 from pglast.parser import ParseError
 
 from phasetui.errors import BadInput
+from phasetui.redaction import mask_error
 from phasetui.sql.pretend import fill_placeholders, looks_like_pretend, parse_pretend
 
 _META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)  # psql meta-commands: \restrict, \connect
@@ -109,7 +110,7 @@ def _parse(text: str, name: str, line0: int = 1, col0: int = 1) -> list[tuple[An
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        message = exc.args[0]
+        message = mask_error(exc.args[0], text)  # it may quote a password of the text
         offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
         line, col = _Lines(text).at(max(0, min(offset, len(text))))
         if line == 1:

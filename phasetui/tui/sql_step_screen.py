@@ -22,6 +22,7 @@ from phasetui.audit.identity import Person
 from phasetui.audit.repo import AuditRepo
 from phasetui.errors import UserError
 from phasetui.ops.sql_step import SqlStep
+from phasetui.redaction import mask_sql, redact
 from phasetui.tui.lint_panel import LintPanel
 from phasetui.tui.rehearsal_table import RehearsalTable
 from phasetui.tui.text_dialog import TextDialog
@@ -69,7 +70,11 @@ class SqlStepScreen(Screen[None]):
     def _sql_view(self) -> Syntax | Text:
         try:
             return Syntax(
-                self.step.sql().strip(), "sql", theme="ansi_dark", line_numbers=True, word_wrap=True
+                mask_sql(self.step.sql().strip()),  # shown, never a password
+                "sql",
+                theme="ansi_dark",
+                line_numbers=True,
+                word_wrap=True,
             )
         except UserError as exc:
             return Text(str(exc), style="bold red")
@@ -82,7 +87,7 @@ class SqlStepScreen(Screen[None]):
 
     def _fail(self, exc: UserError) -> None:
         self.busy = False
-        message = exc.message + (f"\nfix: {exc.hint}" if exc.hint else "")
+        message = redact(exc.message + (f"\nfix: {exc.hint}" if exc.hint else ""))
         self._status(message, "bold red")
         self.notify(message, title="Not done", severity="error", timeout=12, markup=False)
 
