@@ -88,7 +88,7 @@ def test_an_override_with_a_reason_applies_and_the_reason_is_in_every_output(pro
     assert r.exit_code == 0, r.output
     assert f"OVERRIDDEN with the reason: {REASON}" in r.output
     assert f"lint errors overridden: {REASON}" in r.output
-    assert r.output.rstrip().endswith("applied 1 statements, 0 retries")
+    assert r.output.rstrip().endswith("applied 1 statement, 0 retries")
 
     write(project / "index3.sql", INDEX.replace("users_email_idx", "users_email3_idx"))
     r = run(
@@ -183,7 +183,7 @@ def test_apply_records_lint_and_apply_in_the_run(project, db_dsn, audit_run):
     assert lint.payload["override"] == REASON
     assert applied.payload["ok"] is True and applied.payload["override"] == REASON
     assert applied.payload["statements"] == 1 and applied.payload["retries"] == 0
-    assert applied.payload["summary"].startswith("applied on staging: 1 statements, 0 retries")
+    assert applied.payload["summary"].startswith("applied on staging: 1 statement, 0 retries")
     assert applied.who.startswith("Alice DBA")
     folder = repo.run_dir(run_id)
     assert REASON in (folder / "apply" / "index.sql.md").read_text()
@@ -247,6 +247,7 @@ def test_step_apply_refuses_the_ceiling_before_lint_and_prompt(tmp_path, project
     r = run("step", "apply", rb_path, "idx", "--audit-repo", audit, "--override", REASON)
     assert r.exit_code == 1, r.output
     assert "raises phasetui's lock_timeout (500ms) to 1s" in r.output
+    assert 'phasetui sets lock_timeout itself: lock_timeout = "500ms" in the step' in r.output
     assert "Type 'prod'" not in r.output  # refused before the production prompt
     repo = AuditRepo.open(audit)
     [run_id] = repo.run_ids()

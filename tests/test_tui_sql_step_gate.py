@@ -128,7 +128,7 @@ async def test_lint_errors_take_the_override_dialog_and_the_reason_is_recorded(t
     assert lints[0].payload["ok"] is False and lints[-1].payload["override"] == REASON
     applied = [e for e in repo.events(run_id) if e.kind == "apply"][-1]
     assert applied.payload["override"] == REASON
-    assert applied.payload["summary"].startswith("applied on production: 1 statements, 0 retries")
+    assert applied.payload["summary"].startswith("applied on production: 1 statement, 0 retries")
     with psycopg.connect(production) as conn:
         assert conn.execute("SELECT to_regclass('users_email_idx')").fetchone()[0]
 

@@ -226,8 +226,10 @@ class ApplyResult:
     def summary(self) -> str:
         """One line: ``applied 5 statements, 2 retries`` or where it failed and what stays."""
         retries = f"{self.retries} retr{'y' if self.retries == 1 else 'ies'}"
+        n = self.statement_count
+        statements = f"{n} statement{'' if n == 1 else 's'}"
         if self.ok:
-            return f"applied {self.statement_count} statements, {retries}"
+            return f"applied {statements}, {retries}"
         failed = self.failed_step
         out = self.outcome()
         applied = len(out["applied_statements"])
@@ -236,7 +238,7 @@ class ApplyResult:
             head = f"UNKNOWN whether {where} committed: {failed.error}"
         else:
             head = f"FAILED at {where}: {failed.error if failed else 'cancelled'}"
-        return f"{head}; {applied} of {self.statement_count} statements stay applied, {retries}"
+        return f"{head}; {applied} of {statements} stay applied, {retries}"
 
     def outcome_lines(self) -> list[str]:
         """What stayed applied and what did not, by statement number, for text and Markdown."""

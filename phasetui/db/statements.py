@@ -111,7 +111,13 @@ def for_server(statements: list[Statement], server_version: int) -> list[Stateme
 
 
 def check_sql_ceiling(
-    sql: str, *, source: str, lock_timeout: float, statement_timeout: float, verb: str
+    sql: str,
+    *,
+    source: str,
+    lock_timeout: float,
+    statement_timeout: float,
+    verb: str,
+    runbook: bool = False,
 ) -> list[Statement]:
     """The statements of ``sql``, once it is sure none lifts phasetui's timeouts (else a
     UserError naming statement #n, its line and the fix, before anything connects or runs).
@@ -122,7 +128,7 @@ def check_sql_ceiling(
 
     statements = split_statements(sql, source=source)
     limits = Limits.of_seconds(lock_timeout, statement_timeout)
-    check_ceiling(statements, limits, source=source, text=sql, verb=verb)
+    check_ceiling(statements, limits, source=source, text=sql, verb=verb, runbook=runbook)
     return statements
 
 

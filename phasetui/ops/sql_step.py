@@ -323,6 +323,7 @@ class SqlStep:
             lock_timeout=settings.lock_timeout,
             statement_timeout=settings.statement_timeout,
             verb="apply",
+            runbook=True,
         )
 
     def rehearse(self) -> RehearsalResult:

@@ -393,12 +393,19 @@ def looks_like_pg_dump(text: str) -> bool:
 
 
 def check_ceiling(
-    statements: list[Any], limits: Limits, *, source: str, text: str = "", verb: str = "apply"
+    statements: list[Any],
+    limits: Limits,
+    *,
+    source: str,
+    text: str = "",
+    verb: str = "apply",
+    runbook: bool = False,
 ) -> None:
     """Refuses (UserError), before anything runs, SQL that would lift phasetui's timeouts.
 
     Not overridable: ``--override`` accepts a lint finding with a reason, the ceiling is
-    what keeps every other session on the table from queueing behind phasetui."""
+    what keeps every other session on the table from queueing behind phasetui. The fix
+    names the flags (``runbook``: the sql step's settings) that set phasetui's own."""
     found = [(st, o) for st in statements for o in timeout_overrides(st.node, limits, st.text)]
     if not found:
         return
@@ -408,18 +415,21 @@ def check_ceiling(
         places.append(f"{where} `{o.sql}` {o.describe(limits)}")
     more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
     names = sorted({n for _, o in found for n in o.setting.split(" and ")})
-    flags = " and ".join(
-        f"{n} itself: --{n.replace('_', '-')} ({fmt_ms(limits.get(n))})" for n in names
-    )
-    hint = f"remove it; phasetui sets {flags}"
+    if runbook:
+        flags = ", ".join(f'{n} = "{fmt_ms(limits.get(n))}" in the step' for n in names)
+    else:
+        flags = ", ".join(f"--{n.replace('_', '-')} ({fmt_ms(limits.get(n))})" for n in names)
+    itself = f"phasetui sets {' and '.join(names)} itself: {flags}"
+    them = "them" if len(found) > 1 else "it"
+    hint = f"remove {them}; {itself}"
     if looks_like_pg_dump(text):
         hint = (
             "this looks like pg_dump output: delete the SET statement_timeout and "
-            "SET lock_timeout lines of its header (the rest of the header is harmless); "
-            f"phasetui sets {flags}"
+            f"SET lock_timeout lines of its header (the rest of the header is harmless); {itself}"
         )
+    override = " (--override does not lift them)" if verb == "apply" else ""
     raise UserError(
         f"{source}: refusing to {verb}: {'; '.join(places)}{more}. phasetui keeps its "
-        "timeouts whatever the file says (--override does not lift them); nothing was run",
+        f"timeouts whatever the file says{override}; nothing was run",
         hint,
     )
