@@ -327,3 +327,27 @@ def test_server_gone_for_good_stops_clearly_and_says_what_stayed_applied(server)
     md = result.to_markdown()
     assert "stayed applied: statement #1" in md and "failed, not applied: statements #3, #4" in md
     assert total(dsn) == 0 and "a" in columns(dsn, "t") and "w" not in columns(dsn, "t")
+
+
+def test_server_restart_during_commit_asks_the_server_before_running_it_again(server):
+    """COMMIT is slow (a deferred trigger) and the server restarts under it: the reconnect
+    fails at first, succeeds after the restart, and only then is the server asked."""
+    dsn = _fresh(server, "restart_commit")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(1.0); RETURN NULL; END $$;"
+            "CREATE CONSTRAINT TRIGGER slow AFTER UPDATE ON t DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW WHEN (NEW.id = 1) EXECUTE FUNCTION slow_commit();"
+        )
+    settings = ExecSettings(lock_timeout=LOCK_TIMEOUT, retries=6, backoff_base=0.5)
+    box: dict = {}
+    thread = _apply_in_thread(dsn, "BEGIN;\nUPDATE t SET v = v + 1;\nCOMMIT;\n", settings, box)
+    assert wait_for(lambda: phasetui_running(dsn, "COMMIT%"), every=0.01)
+    server.restart()
+    thread.join(60)
+    assert "error" not in box, box.get("error")
+    (step,) = box["result"].steps
+    assert step.status == "applied", box["result"].to_json()
+    assert "did not commit" in step.note
+    assert total(dsn) == 100

@@ -715,7 +715,9 @@ def _run_step(
             state.phase = "done"
 
         def before_retry(conn: Any, exc: Exception) -> bool:
-            if state.phase != "commit" or classify(exc) != "connection_lost":
+            # a UserError: the reconnect failed at first (a restart) and succeeded later
+            lost = isinstance(exc, UserError) or classify(exc) == "connection_lost"
+            if state.phase != "commit" or not lost:
                 return True  # lost before COMMIT, or refused by it: rolled back
             status = commit_status(conn, state.xid)
             if status == "committed":

@@ -16,7 +16,9 @@ timeout`` and ``transaction_timeout`` are not phasetui's limits and are left alo
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +28,6 @@ from phasetui.sql.names import walk
 TIMEOUTS = ("lock_timeout", "statement_timeout")
 # What a piece of SQL phasetui cannot read must mention to count as a possible override.
 _MENTIONS = re.compile(r"lock_timeout|statement_timeout|\breset\b|\bdiscard\b|set_config", re.I)
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60000.0, "h": 3600000.0, "d": 86400000.0}
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]*)\s*$")
 _FORMAT = re.compile(r"^\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*E?'((?:[^']|'')*)'", re.I | re.S)
 _LITERAL = re.compile(r"^\s*E?'((?:[^']|'')*)'\s*$", re.S)
 _PLACEHOLDER = re.compile(r"%(?:\d+\$)?-?[ILs]")
@@ -119,22 +119,61 @@ def fmt_ms(ms: int) -> str:
     return f"{ms}ms"
 
 
+_INT_MAX = 2**31 - 1
+# time units of a millisecond setting, largest first, as guc.c's table lists them
+_TIME_UNITS = (("d", 86400000.0), ("h", 3600000.0), ("min", 60000.0), ("s", 1000.0),
+               ("ms", 1.0), ("us", 0.001))  # fmt: skip
+_STRTOL = re.compile(r"[ \t\n\r\f\v]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_STRTOD = re.compile(r"[ \t\n\r\f\v]*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+
+
 def pg_duration_ms(value: str | int | float | None) -> int | None:
-    """A value of a millisecond setting as PostgreSQL reads it (``0``, ``2000``, ``'2s'``,
-    ``'1.5min'``, ``'100us'`` → 0), or None when PostgreSQL would refuse it."""
+    """A value of a millisecond setting (lock_timeout) as PostgreSQL's ``parse_int`` reads
+    it — ``0``, ``2000``, ``'2s'``, ``'1.5min'``, ``'010'`` (octal: 8), ``'100us'`` (0) — or
+    None when PostgreSQL would refuse it (or phasetui cannot be sure how it reads it)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return round(value) if value >= 0 else None
-    text = value.strip()
-    for pattern, base in ((r"0[xX][0-9a-fA-F]+", 16), (r"0[0-7]+", 8)):
-        if re.fullmatch(pattern, text):  # strtol(…, 0), as PostgreSQL parses an integer
-            return int(text, base)
-    m = _NUMBER.match(text)
-    if m is None or (m[2] and m[2] not in _UNITS_MS):  # units are case-sensitive
+    if isinstance(value, int | float):  # a bare SQL number
+        if not math.isfinite(value):
+            return None
+        ms = round(value)
+        return ms if 0 <= ms <= _INT_MAX else None
+    m = _STRTOL.match(value)
+    # strtol(…, 0) first; strtod only where it stopped at '.', 'e' or 'E' — which, when it
+    # read no digits at all, is the very first character (" .5" is refused, ".5" is not)
+    stop = value[m.end() : m.end() + 1] if m else value[:1]
+    if m and stop not in (".", "e", "E"):
+        digits = m[2]
+        base = 10
+        if digits[:2] in ("0x", "0X"):
+            base = 16
+        elif len(digits) > 1 and digits[0] == "0":
+            base = 8
+        number = float(int(digits, base)) * (-1 if m[1] == "-" else 1)
+        rest = value[m.end() :]
+    elif stop in (".", "e", "E"):  # strtod, decimal only (a hex float is left unread)
+        f = _STRTOD.match(value)
+        if f is None:
+            return None
+        number, rest = float(f[1]), value[f.end() :]
+        if number != 0 and not (sys.float_info.min <= abs(number) < math.inf):
+            return None  # strtod's ERANGE: an underflow or an overflow is refused
+    else:
         return None
-    ms = float(m[1]) * _UNITS_MS[m[2] or "ms"]
-    return round(ms) if ms >= 0 else None
+    rest = rest.strip(" \t\n\r\f\v")
+    if rest:
+        units = dict(_TIME_UNITS)
+        if rest not in units:  # case-sensitive, one word
+            return None
+        i = [u for u, _ in _TIME_UNITS].index(rest)
+        number *= units[rest]
+        if i + 1 < len(_TIME_UNITS):  # round to the next smaller unit, as guc.c does
+            smaller = _TIME_UNITS[i + 1][1]
+            number = round(number / smaller) * smaller
+    if not math.isfinite(number):
+        return None
+    ms = round(number)
+    return ms if 0 <= ms <= _INT_MAX else None
 
 
 def _const(node: Any) -> tuple[bool, Any]:
