@@ -73,15 +73,15 @@ class Probe:
             if due > now:
                 time.sleep(due - now)
             elif now - due > self.every:
-                continue  # due while the previous query was stuck: charged below
+                # due while the previous query was stuck: it would have waited for that one,
+                # and from a later due time, so it cannot be worse than the stuck one
+                continue
             try:
                 self.conn.execute(self.query).fetchall()
             except psycopg.Error as exc:  # a probe must never fail: reported by the test
                 self.errors.append(str(exc))
             finished = time.perf_counter()
             self.samples.append((due, finished, finished - due))
-        # the queries skipped while one was stuck are charged from their own due time,
-        # which is at most `every` later than the stuck one's: the max is the stuck one's
 
     @property
     def max_latency(self) -> float:
