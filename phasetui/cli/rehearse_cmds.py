@@ -11,6 +11,10 @@ from typing import Any
 
 import click
 
+from phasetui.cli.lint_cmds import PHASE_CHOICES
+from phasetui.cli.options import as_option, audit_repo_option
+from phasetui.errors import UserError
+
 _FORMAT = click.option(
     "--format",
     "fmt",
@@ -178,6 +182,18 @@ def _one_line(sql: str, width: int) -> str:
 @click.argument("file", type=click.Path(dir_okay=False))
 @_ENV
 @_DSN
+@click.option(
+    "--phase",
+    type=click.Choice(PHASE_CHOICES),
+    default=None,
+    help="The phase FILE belongs to, for the lint gate (default: [lint] phase, else any).",
+)
+@click.option(
+    "--override",
+    default="",
+    metavar="REASON",
+    help="Apply despite lint errors, for this written reason (recorded). Never lifts the timeouts.",
+)
 @_LOCK
 @click.option(
     "--statement-timeout",
@@ -209,11 +225,22 @@ def _one_line(sql: str, width: int) -> str:
     metavar="ENVNAME",
     help="Confirm applying on a production environment by typing its name.",
 )
+@audit_repo_option
+@click.option(
+    "--run",
+    "run_id",
+    default=None,
+    metavar="ID",
+    help="Record the lint and the apply as events of this audit run (checked first).",
+)
+@as_option
 @_FORMAT
 def apply(
     file: str,
     env: str | None,
     dsn: str | None,
+    phase: str | None,
+    override: str,
     lock_timeout: str,
     statement_timeout: str,
     concurrent_timeout: str,
@@ -221,18 +248,29 @@ def apply(
     backoff: str,
     cleanup_invalid: bool | None,
     confirm: str | None,
+    audit_repo: str | None,
+    run_id: str | None,
+    as_name: str | None,
     fmt: str,
 ) -> None:
-    """Apply FILE with lock_timeout and bounded retries: BEGIN … COMMIT blocks as one
-    transaction, other statements one by one, CONCURRENTLY ones in autocommit.
+    """Lint FILE for its phase, then apply it with lock_timeout and bounded retries:
+    BEGIN … COMMIT blocks as one transaction, other statements one by one, CONCURRENTLY
+    ones in autocommit.
 
     FILE is SQL or the output of `php artisan migrate --pretend` (each Laravel migration
-    then runs as one transaction, as Laravel runs it).
+    then runs as one transaction, as Laravel runs it). Lint errors stop it unless
+    --override gives a reason; SQL that switches off or raises phasetui's lock_timeout or
+    statement_timeout is refused whatever the reason.
 
-    Exit 0 when every step is applied, 1 when a step failed (earlier steps stay applied).
+    Exit 0 when every step is applied, 1 when a step failed (earlier steps stay applied)
+    or the apply was refused, 2 for unreadable input.
     """
-    from phasetui.db.apply import apply_file
+    from pathlib import Path
+
+    from phasetui.db.apply import apply_sql, check_writable, lint_line, read_sql_file
+    from phasetui.db.statements import check_sql_ceiling
     from phasetui.db.targets import resolve_target
+    from phasetui.ops.sql_step import apply_gate, gate_and_record, lint_sql, record_apply
 
     target = resolve_target(env=env, dsn=dsn)
     settings = _settings(
@@ -243,6 +281,33 @@ def apply(
         backoff_base=backoff,
     )
     envir = target.environment
+    sql = read_sql_file(file)
+    # Refusals that need no database come first: the ceiling, a read-only environment,
+    # and a run to record in that does not exist.
+    check_sql_ceiling(
+        sql,
+        source=file,
+        lock_timeout=settings.lock_timeout,
+        statement_timeout=settings.statement_timeout,
+        verb="apply",
+    )
+    check_writable(envir)
+    journal = _audit_run(audit_repo, run_id, as_name)
+    step_id = Path(file).name
+    report = lint_sql(sql, file, phase=phase, dsn=target.dsn)
+    if report.errors and fmt == "text":
+        from phasetui.sql.formats import render_text
+
+        click.echo(render_text(report), err=True)
+    if journal is not None:
+        repo, run, who = journal
+        gate = gate_and_record(repo, run, step_id, report, who, override)
+    else:
+        gate = apply_gate(report, override)
+    if fmt == "text":
+        click.echo(lint_line(gate.to_dict()), err=True)
+        if override.strip() and not gate.override:
+            click.echo("note: --override ignored: the lint found no errors", err=True)
     interactive = sys.stdin.isatty()
     if envir is not None and envir.production and confirm is None and interactive:
         confirm = click.prompt(
@@ -263,15 +328,17 @@ def apply(
                 err=True,
             )
 
-    result = apply_file(
-        file,
-        dsn=target.dsn,
+    result = apply_sql(
+        target.dsn,
+        sql,
+        source=file,
         environment=envir,
         confirm=confirm,
         settings=settings,
         cleanup_invalid=cleanup,
         target_label=target.label,
         on_step=progress,
+        lint=gate.to_dict(),
     )
     if fmt == "json":
         click.echo(result.to_json())
@@ -281,7 +348,36 @@ def apply(
         _print_text(_apply_table(result))
         for line in _apply_notes(result):
             click.echo(line)
+    if journal is not None:
+        repo, run, who = journal
+        try:
+            record_apply(repo, run, step_id, target.label, result, who)
+        except UserError as exc:
+            raise UserError(
+                f"the apply above is done ({result.summary()}), but it could not be recorded "
+                f"in run {run}: {exc.message}",
+                exc.hint or "record it by hand: the evidence is the output above",
+            ) from None
     sys.exit(0 if result.ok else 1)
+
+
+def _audit_run(audit_repo: str | None, run_id: str | None, as_name: str | None):
+    """(repo, run id, who) when the apply is to be recorded in a run; checked before any
+    database is touched, so a typo never leaves an apply unrecorded."""
+    if run_id is None and audit_repo is None:
+        return None
+    if run_id is None:
+        raise UserError(
+            "--audit-repo names where to record, but not the run",
+            "add --run ID (list them with `phasetui runs --audit-repo DIR`), or drop --audit-repo",
+        )
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.cli.options import audit_path
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    repo.events(run_id)  # UserError naming the run when it is not there
+    return repo, run_id, resolve_person(as_name)
 
 
 def _ask_cleanup(index: Any) -> bool:
@@ -328,13 +424,12 @@ def _apply_notes(result: Any) -> list[str]:
             out.append(f"step {st.number}: index {i.schema}.{i.name} on {i.table} {state}")
     for i in result.preexisting_invalid:
         out.append(f"note: index {i.schema}.{i.name} on {i.table} was INVALID before this apply")
-    failed = result.failed_step
-    if failed is None:
-        out.append(f"applied {len(result.steps)} steps")
-    else:
-        done = sum(1 for s in result.steps if s.status == "applied")
-        out.append(
-            f"FAILED at step {failed.number} (line {failed.line}): {failed.error}; "
-            f"{done} earlier step(s) stay applied"
-        )
+    for st in result.steps:
+        if st.note:
+            out.append(f"step {st.number}: {st.note}")
+    if result.override:
+        out.append(f"lint errors overridden: {result.override}")
+    if not result.ok:
+        out += result.outcome_lines()
+    out.append(result.summary())
     return out

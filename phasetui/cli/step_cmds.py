@@ -124,7 +124,7 @@ def rehearse_step(
     "--override",
     default="",
     metavar="REASON",
-    help="Apply despite lint errors; the reason is recorded.",
+    help="Apply despite lint errors; the reason is recorded (not for the timeout ceiling).",
 )
 @confirm_option
 def apply_step(
@@ -137,16 +137,19 @@ def apply_step(
     confirm: str | None,
 ) -> None:
     """Lint, then apply sql STEP with lock_timeout and retries; record both in the run."""
-    from phasetui.ops.sql_step import SqlStep, apply_gate
+    from phasetui.ops.sql_step import SqlStep, gate_and_record, latest_rehearsal_failure
 
     rb, st, repo, run, who = _open(runbook, step_id, "sql", audit_repo, run_id, as_name)
     sql_step = SqlStep(rb, st)
+    sql_step.check_ceiling()  # not overridable: before the lint and any prompt
     report = sql_step.lint()
-    sql_step.record_lint(repo, run, report, who, override=override if report.errors else "")
-    apply_gate(report, override)
-    result = sql_step.apply(confirm=_confirmed(sql_step.environment, confirm, "apply"))
-    sql_step.record_apply(repo, run, result, who)
+    gate = gate_and_record(repo, run, st.id, report, who, override)
+    failed_rehearsal = latest_rehearsal_failure(repo, run, st.id) or ""
+    if failed_rehearsal:
+        click.echo(f"note: the last rehearsal of {st.id} in this run FAILED: {failed_rehearsal}")
+    result = sql_step.apply(confirm=_confirmed(sql_step.environment, confirm, "apply"), gate=gate)
     click.echo(result.to_markdown())
+    sql_step.record_apply(repo, run, result, who, after_failed_rehearsal=failed_rehearsal)
     raise SystemExit(0 if result.ok else 1)
 
 

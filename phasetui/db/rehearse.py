@@ -25,7 +25,7 @@ from phasetui.db.environments import Environment, redact
 from phasetui.db.evidence import dumps, fmt_seconds, md_cell, md_code_block
 from phasetui.db.locks import blocked_operations, blocks_summary, normalize_mode, strongest
 from phasetui.db.session import Attempt, ExecSettings, Session, classify, error_text
-from phasetui.db.statements import Statement, needs_parameters, split_statements
+from phasetui.db.statements import Statement, check_sql_ceiling, for_server, needs_parameters
 from phasetui.errors import UserError
 from phasetui.redaction import mask_sql
 
@@ -411,13 +411,22 @@ def rehearse_sql(
     """
     check_rehearsal_allowed(environment)
     settings = settings or ExecSettings()
+    # SQL that would lift phasetui's timeouts is refused before anything connects: the
+    # rehearsal takes real locks too, on the same ceiling apply keeps
+    statements = check_sql_ceiling(
+        sql,
+        source=source,
+        lock_timeout=settings.lock_timeout,
+        statement_timeout=settings.statement_timeout,
+        verb="rehearse",
+    )
     started = datetime.now(UTC).isoformat(timespec="seconds")
     session = Session(dsn, settings)
     results: list[StatementRehearsal] = []
     try:
         conn = session.conn
         version = session.server_version()
-        statements = split_statements(sql, source=source, server_version=version)
+        statements = for_server(statements, version)
         guard = _rollback_guard(session)
         with guard, conn.transaction(force_rollback=True):
             probe = _Probe(conn)

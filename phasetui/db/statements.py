@@ -21,6 +21,8 @@ from phasetui.sql.statements import Source, Statement, meta_commands, split_sour
 __all__ = [
     "Batch",
     "Statement",
+    "check_sql_ceiling",
+    "for_server",
     "needs_parameters",
     "no_transaction_reason",
     "plan_batches",
@@ -97,6 +99,36 @@ def split_statements(
         )
     for st in statements:
         st.no_transaction = no_transaction_reason(st.node, server_version)
+    return statements
+
+
+def for_server(statements: list[Statement], server_version: int) -> list[Statement]:
+    """The statements split before connecting, told what the connected server refuses
+    inside a transaction block (``ADD VALUE`` before 12)."""
+    for st in statements:
+        st.no_transaction = no_transaction_reason(st.node, server_version)
+    return statements
+
+
+def check_sql_ceiling(
+    sql: str,
+    *,
+    source: str,
+    lock_timeout: float,
+    statement_timeout: float,
+    verb: str,
+    runbook: bool = False,
+) -> list[Statement]:
+    """The statements of ``sql``, once it is sure none lifts phasetui's timeouts (else a
+    UserError naming statement #n, its line and the fix, before anything connects or runs).
+
+    Rehearse and apply call it with the limits they run with; the ``timeout-override`` lint
+    rule judges the same way against the defaults (:mod:`phasetui.sql.ceiling`)."""
+    from phasetui.sql.ceiling import Limits, check_ceiling
+
+    statements = split_statements(sql, source=source)
+    limits = Limits.of_seconds(lock_timeout, statement_timeout)
+    check_ceiling(statements, limits, source=source, text=sql, verb=verb, runbook=runbook)
     return statements
 
 

@@ -1,7 +1,8 @@
 """Apply despite lint errors: a modal that asks for a typed reason (kept in the journal).
 
 Dismisses with the reason, or None when cancelled. A reason must say something: at least
-``MIN_REASON`` characters, so "ok" or "x" is refused.
+``MIN_REASON`` characters, so "ok" or "x" is refused — the same rule as ``--override`` on
+the command line (:func:`phasetui.ops.sql_step.apply_gate`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-MIN_REASON = 10
+from phasetui.ops.sql_step import MIN_REASON, override_reason
 
 
 class OverrideDialog(ModalScreen[str | None]):
@@ -27,6 +28,7 @@ class OverrideDialog(ModalScreen[str | None]):
     }
     OverrideDialog #override-errors { max-height: 10; overflow-y: auto; }
     OverrideDialog #override-hint { color: $text-muted; }
+    OverrideDialog Label { width: 100%; }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="override_cancel")]
@@ -52,7 +54,7 @@ class OverrideDialog(ModalScreen[str | None]):
             yield Label(
                 Text(
                     "Apply anyway? Type why this is safe; the reason is recorded "
-                    "in the audit journal."
+                    "in the apply's evidence and the audit journal."
                 )
             )
             yield Input(
@@ -62,7 +64,7 @@ class OverrideDialog(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        reason = event.value.strip()
+        reason = override_reason(event.value)
         if len(reason) < MIN_REASON:
             self.notify(
                 f"Give a reason of at least {MIN_REASON} characters, or escape.",

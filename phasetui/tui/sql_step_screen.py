@@ -1,8 +1,11 @@
 """One sql step: its SQL, lint findings for its phase, the lock rehearsal, and apply.
 
 Every action runs in a thread worker and is recorded in the run (files + one commit), so
-the screen shows exactly what a reviewer will later read in the audit repo. Apply waits
-for a clean lint or a typed override reason, and production asks for its name typed back.
+the screen shows exactly what a reviewer will later read in the audit repo. Apply, in this
+order: refuses SQL that lifts phasetui's timeouts; says so plainly when the latest
+rehearsal of the step in this run failed, and asks whether to go on; waits for a clean
+lint or a typed override reason (the one gate of every apply, ``apply_gate``); and on
+production asks for the environment's name typed back.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from textual.widgets import Footer, Static
 from phasetui.audit.identity import Person
 from phasetui.audit.repo import AuditRepo
 from phasetui.errors import UserError
-from phasetui.ops.sql_step import SqlStep
+from phasetui.ops.sql_step import SqlStep, apply_gate, latest_rehearsal_failure
 from phasetui.redaction import mask_sql, redact
+from phasetui.tui.confirm_dialog import ConfirmDialog
 from phasetui.tui.lint_panel import LintPanel
+from phasetui.tui.override_dialog import OverrideDialog
 from phasetui.tui.rehearsal_table import RehearsalTable
 from phasetui.tui.text_dialog import TextDialog
 
@@ -166,21 +171,50 @@ class SqlStepScreen(Screen[None]):
         if self.report is None:
             self._status("Lint first (l): apply waits for the lint verdict.", "yellow")
             return
-        if self.report.errors:
-            dialog = TextDialog(
-                f"Lint found {len(self.report.errors)} error(s)",
-                "Apply anyway? Type why this is safe (recorded in the audit journal).",
-                allow_empty=False,
-                dialog_id="override-dialog",
-            )
-            self.app.push_screen(dialog, lambda reason: reason and self._confirm_env(reason))
-        else:
-            self._confirm_env("")
+        try:
+            self.step.check_ceiling()  # not overridable: before any question
+            failed = latest_rehearsal_failure(self.repo, self.run_id, self.step.step.id)
+        except UserError as exc:
+            self._fail(exc)
+            return
+        if failed is None:
+            self._gate("")
+            return
+        env = self.step.rehearsal_environment().name
+        dialog = ConfirmDialog(
+            "The last rehearsal FAILED",
+            f"The latest rehearsal of this step in this run, on {env}, failed:\n{failed}",
+            "Apply anyway?",
+            dialog_id="rehearsal-failed-dialog",
+        )
 
-    def _confirm_env(self, override: str) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._gate(failed)
+            else:
+                self._status("Not applied: the last rehearsal failed.", "yellow")
+
+        self.app.push_screen(dialog, answered)
+
+    def _gate(self, failed_rehearsal: str) -> None:
+        """Lint errors need a typed reason (the override dialog) before the name prompt."""
+        if not self.report.errors:
+            self._confirm_env("", failed_rehearsal)
+            return
+        dialog = OverrideDialog(self.report.errors, self.step.step.label)
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self._confirm_env(reason, failed_rehearsal)
+            else:
+                self._status("Not applied: lint errors need a reason to override.", "yellow")
+
+        self.app.push_screen(dialog, reasoned)
+
+    def _confirm_env(self, override: str, failed_rehearsal: str = "") -> None:
         env = self.step.environment
         if not env.production:
-            self._start_apply(override, None)
+            self._start_apply(override, None, failed_rehearsal)
             return
         dialog = TextDialog(
             f"Apply on {env.name} (PRODUCTION)",
@@ -195,24 +229,31 @@ class SqlStepScreen(Screen[None]):
             if value != env.name:
                 self._status(f"Not applied: you typed {value!r}, not {env.name!r}.", "yellow")
                 return
-            self._start_apply(override, value)
+            self._start_apply(override, value, failed_rehearsal)
 
         self.app.push_screen(dialog, typed)
 
-    def _start_apply(self, override: str, confirm: str | None) -> None:
+    def _start_apply(self, override: str, confirm: str | None, failed_rehearsal: str = "") -> None:
         self.busy = True
         self._status(f"Applying on {self.step.environment.name}…", "bold")
-        self._apply(override, confirm)
+        self._apply(override, confirm, failed_rehearsal)
 
     @work(thread=True, exit_on_error=False, group="step")
-    def _apply(self, override: str, confirm: str | None) -> None:
+    def _apply(self, override: str, confirm: str | None, failed_rehearsal: str = "") -> None:
         try:
-            if override:
+            gate = apply_gate(self.report, override)  # the same gate as the CLI
+            if gate.override:
                 self.step.record_lint(
-                    self.repo, self.run_id, self.report, self.who, override=override
+                    self.repo, self.run_id, self.report, self.who, override=gate.override
                 )
-            result = self.step.apply(confirm=confirm)
-            self.step.record_apply(self.repo, self.run_id, result, self.who)
+            result = self.step.apply(confirm=confirm, gate=gate)
+            self.step.record_apply(
+                self.repo,
+                self.run_id,
+                result,
+                self.who,
+                after_failed_rehearsal=failed_rehearsal,
+            )
         except UserError as exc:
             self.app.call_from_thread(self._fail, exc)
             return
@@ -222,11 +263,10 @@ class SqlStepScreen(Screen[None]):
         self.busy = False
         self.applied = result
         if result.ok:
-            tries = sum(s.tries for s in result.steps)
-            self._status(f"Applied on {result.target} ({tries} tries); recorded.", "bold green")
+            done = result.summary().removeprefix("applied ")
+            self._status(f"Applied on {result.target}: {done}; recorded.", "bold green")
         else:
-            failed = result.failed_step
-            self._status(f"Apply FAILED: {failed.error if failed else '?'} (recorded).", "bold red")
+            self._status(f"Apply {result.summary()} (recorded).", "bold red")
 
     def action_back(self) -> None:
         if self.busy:

@@ -179,8 +179,9 @@ CREATE TYPE ticket_state AS ENUM ('open', 'closed');
 -- case: safe-settings
 -- expect: safe
 SET lock_timeout = '2s';
-SET statement_timeout = '5min';
-RESET statement_timeout;
+SET statement_timeout = '30s';
+SET search_path = app, public;
+RESET search_path;
 
 -- case: safe-comment-table
 -- expect: safe
@@ -218,5 +219,5 @@ COMMIT;
 -- case: safe-set-config-lock-timeout
 -- nowarn: lock-timeout
 -- expect: safe
-SELECT pg_catalog.set_config('lock_timeout', '3s', false);
+SELECT pg_catalog.set_config('lock_timeout', '2s', false);
 ALTER TABLE users ADD COLUMN nickname text;

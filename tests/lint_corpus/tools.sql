@@ -56,7 +56,7 @@ CREATE INDEX "index_comments_on_user_id" ON "comments" ("user_id");
 ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL;
 
 -- case: rails-structure-sql
--- expect: safe
+-- expect: timeout-override
 SET statement_timeout = 0;
 SET lock_timeout = 0;
 SET client_encoding = 'UTF8';

@@ -34,7 +34,7 @@ ALTER TABLE invoices ADD CONSTRAINT invoices_total_check CHECK (total >= 0);
 -- expect: safe
 -- wrapped: true
 -- nowarn: set-local-outside-transaction, lock-timeout
-SET LOCAL lock_timeout = '3s';
+SET LOCAL lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN nickname text;
 
 -- case: wrapped-enum-value-added-and-used

@@ -11,10 +11,18 @@ from phasetui.sql.rules.base import Rule
 
 
 def _all_rules() -> list[Rule]:
-    from phasetui.sql.rules import columns, constraints, indexes, phases, tables, transactions
+    from phasetui.sql.rules import (
+        columns,
+        constraints,
+        indexes,
+        phases,
+        tables,
+        timeouts,
+        transactions,
+    )
 
     out: list[Rule] = []
-    for module in (indexes, constraints, columns, tables, transactions, phases):
+    for module in (indexes, constraints, columns, tables, transactions, timeouts, phases):
         out.extend(module.RULES)
     return out
 
