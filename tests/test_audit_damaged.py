@@ -225,6 +225,19 @@ def test_an_empty_git_repo_becomes_an_audit_repo(tmp_path):
     assert (folder / "README.md").is_file() and repo.runs() == []
     assert git(folder, "status", "--porcelain") == ""
     assert AuditRepo.open(folder, create=False).runs() == []
+    # An initialisation killed before its commit leaves only phasetui's README: adopted.
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    git(killed, "init", "-q", "-b", "main")
+    (killed / "README.md").write_text("# phasetui audit repo\n\nhalf")
+    AuditRepo.open(killed)
+    assert git(killed, "status", "--porcelain") == ""
+    assert git(killed, "log", "--format=%s") == "audit: initialise phasetui audit repo\n"
+    (tmp_path / "theirs").mkdir()
+    git(tmp_path / "theirs", "init", "-q")
+    (tmp_path / "theirs" / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not a phasetui audit repo"):
+        AuditRepo.open(tmp_path / "theirs")
 
 
 def test_a_run_whose_journal_is_missing(tmp_path):

@@ -60,7 +60,15 @@ class Git:
 
     def _env(self, extra: dict[str, str] | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
-        env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"})
+        # English messages (the lock message is matched), no prompts, paths never globs.
+        env.update(
+            {
+                "LC_ALL": "C",
+                "LANGUAGE": "C",
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_LITERAL_PATHSPECS": "1",
+            }
+        )
         env.update(extra or {})
         return env
 

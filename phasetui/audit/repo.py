@@ -177,7 +177,15 @@ class AuditRepo:
     def _adopt(self, create: bool) -> None:
         """An existing git repo is an audit repo, an empty repo to initialise, or refused."""
         if not self._cmd.has_commits():
-            if self._cmd.dirty() or any(p.name != ".git" for p in self.path.iterdir()):
+            # Empty, or holding only the README of an initialisation that was killed.
+            readme = self.path / "README.md"
+            temp_path(readme).unlink(missing_ok=True)
+            leftovers = [p for p in self.path.iterdir() if p.name != ".git"]
+            if leftovers and (
+                leftovers != [readme]
+                or not readme.is_file()
+                or not readme.read_bytes().startswith(README_TITLE.encode())
+            ):
                 raise _not_an_audit_repo(self.path)
             if create:
                 self._initialise()
