@@ -107,22 +107,25 @@ def test_an_interrupted_write_is_recovered_by_the_next_write(tmp_path):
 def test_kills_at_random_moments_lose_nothing(tmp_path):
     """Seeded: 20 writes killed (kill -9 or Ctrl-C) at a random moment, each then a write.
 
-    The moments spread over the last part of a write's run time, measured first on this
-    machine: Python's start-up comes before, and the write itself is in the last tenths.
+    The moments spread over 70-105 % of a whole CLI write's run time, measured first on
+    this machine: Python's start-up fills the rest, and the write itself is at the end.
     """
     rng = random.Random(1515)
     repo, run_id = new_run(tmp_path)
-    started = time.monotonic()
-    assert run_cli(*_write_args(repo, run_id, "note", "measure")).returncode == 0
-    took = time.monotonic() - started
-    acknowledged: set[str] = {"measure"}
+    acknowledged: set[str] = set()
+    took = 10.0
+    for n in range(3):  # the quickest of three warm runs
+        started = time.monotonic()
+        assert run_cli(*_write_args(repo, run_id, "note", f"measure-{n}")).returncode == 0
+        took = min(took, time.monotonic() - started)
+        acknowledged.add(f"measure-{n}")
     interrupted_early = 0
     for n in range(20):
         verb = rng.choice(["note", "tick"])
         sig = rng.choice([signal.SIGKILL, signal.SIGINT])
         tag = f"random-{n}-{verb}-{sig.name}"
         proc = start_cli(*_write_args(repo, run_id, verb, tag))
-        time.sleep(rng.uniform(0.5, 1.1) * took)
+        time.sleep(rng.uniform(0.7, 1.05) * took)
         if proc.poll() is None:
             interrupt(proc, sig)
         else:
