@@ -35,7 +35,7 @@ IN_PROGRESS = [
 def lock_held_error(lock: Path, repo: Path, waited: float) -> UserError:
     return UserError(
         f"git's lock file {lock} is held: another git command is running in the audit repo "
-        f"{repo} (or one was killed and left it behind); waited {waited:.0f} s, nothing was "
+        f"{repo} (or one was killed and left it behind); waited {waited:g} s, nothing was "
         "recorded",
         f"let that git command finish and retry; if no git is running there, remove the "
         f"stale lock: rm {lock}",

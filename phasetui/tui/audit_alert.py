@@ -19,7 +19,7 @@ class AuditAlert(Static):
     AuditAlert {
         display: none;
         height: auto;
-        max-height: 6;
+        max-height: 8;
         padding: 0 1;
         background: $error 15%;
         border-left: thick $error;
@@ -42,10 +42,7 @@ class AuditAlert(Static):
         self.damage = ""
         if state.damaged:
             lines = "; ".join(str(d) for d in state.damaged)
-            self.damage = (
-                f"Damaged journal: {lines}. Kept as it is; the checklist shows the other lines "
-                "and new events are appended after it."
-            )
+            self.damage = f"Damaged journal, kept as it is: {lines}; the rest is shown."
         self.pending = f"Interrupted write: {state.pending}." if state.pending else ""
         self._refresh()
 
