@@ -7,8 +7,9 @@ makes it refuse: an audit trail must never sweep up someone's unrelated edits.
 
 A write never wedges the repo: it saves a write-ahead intent (``intent.py``) before touching
 the work tree, writes whole files only (``durable.py``), and the next write completes or rolls
-back an event whose writer was killed. It refuses, before writing anything, a detached HEAD,
-a branch switched under it, a merge or rebase in progress, and a git lock held too long.
+back an event whose writer was killed (``recovery.py``). It refuses, before writing anything,
+a detached HEAD, a branch switched under it, a merge or rebase in progress, and a git lock
+held too long.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from phasetui.audit.durable import (
 from phasetui.audit.events import Event, now_iso, scrub, utf8_safe
 from phasetui.audit.gitcmd import Git, identity_env
 from phasetui.audit.identity import Person, resolve_person
-from phasetui.audit.intent import INTENT_FILE, Intent, PathChange
+from phasetui.audit.intent import Intent, PathChange
 from phasetui.audit.journal import JOURNAL, DamagedLine, Journal, parse_journal, read_journal
+from phasetui.audit.recovery import roll_back, settle
 from phasetui.audit.run_state import (
     NOTE,
     RUN_CLOSED,
@@ -145,8 +147,8 @@ class AuditRepo:
                 "give --audit-repo a clone of it (git clone REPO DIR)",
             )
         self.git_dir = Path(git_dir)
-        self._cmd = Git(path, self.git_dir)
-        self.branch = self._cmd.branch()
+        self.gitcmd = Git(path, self.git_dir)
+        self.branch = self.gitcmd.branch()
         self._local = threading.local()
 
     @classmethod
@@ -176,7 +178,7 @@ class AuditRepo:
 
     def _adopt(self, create: bool) -> None:
         """An existing git repo is an audit repo, an empty repo to initialise, or refused."""
-        if not self._cmd.has_commits():
+        if not self.gitcmd.has_commits():
             # Empty, or holding only the README of an initialisation that was killed.
             readme = self.path / "README.md"
             temp_path(readme).unlink(missing_ok=True)
@@ -190,10 +192,10 @@ class AuditRepo:
             if create:
                 self._initialise()
             return
-        names = self._cmd.head_names()
+        names = self.gitcmd.head_names()
         if RUNS in names:
             return
-        readme = self._cmd.head_blob("README.md") if "README.md" in names else None
+        readme = self.gitcmd.head_blob("README.md") if "README.md" in names else None
         if readme is None or not readme.startswith(README_TITLE.encode()):
             raise _not_an_audit_repo(self.path)
 
@@ -208,8 +210,10 @@ class AuditRepo:
         with self._locked():
             deadline = time.monotonic() + self.lock_wait_seconds
             write_atomically(readme, text.encode("utf-8"))
-            self._commit(["README.md"], "audit: initialise phasetui audit repo", who, who, deadline)
-        self.branch = self._cmd.branch()
+            self.commit_paths(
+                ["README.md"], "audit: initialise phasetui audit repo", who, who, deadline
+            )
+        self.branch = self.gitcmd.branch()
 
     # -- notices: what the last write of this thread recovered or found -----------------
 
@@ -218,7 +222,7 @@ class AuditRepo:
         """What this thread's last write recovered or warned about (for the CLI and the TUI)."""
         return list(getattr(self._local, "notices", []))
 
-    def _notice(self, text: str) -> None:
+    def notice(self, text: str) -> None:
         self._local.notices.append(text)
 
     # -- locking, preflight and committing -------------------------------------------
@@ -235,9 +239,9 @@ class AuditRepo:
 
     def foreign_changes(self) -> list[str]:
         """Paths with uncommitted changes (phasetui commits all it writes, under the lock)."""
-        return self._cmd.dirty()
+        return self.gitcmd.dirty()
 
-    def _dirty_error(self, dirty: list[str], intent: Intent | None = None) -> UserError:
+    def dirty_error(self, dirty: list[str], intent: Intent | None = None) -> UserError:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         pending = (
             f" (phasetui's own interrupted write of {intent.label} is recovered once they are gone)"
@@ -253,21 +257,21 @@ class AuditRepo:
     def _refuse_if_dirty(self) -> None:
         dirty = self.foreign_changes()
         if dirty:
-            raise self._dirty_error(dirty)
+            raise self.dirty_error(dirty)
 
     def _check_branch(self) -> None:
         """Refuses a write that would land off the branch the audit trail lives on."""
-        waiting = self._cmd.in_progress()
+        waiting = self.gitcmd.in_progress()
         if waiting:
             what, fix = waiting
             raise UserError(
                 f"{what} is in progress in the audit repo {self.path}; nothing was written",
                 f"finish it first: {fix}",
             )
-        branch = self._cmd.branch()
+        branch = self.gitcmd.branch()
         if branch is None:
-            back = self.branch or ("main" if "main" in self._cmd.branches() else None)
-            target = back or (self._cmd.branches() or ["main"])[0]
+            back = self.branch or ("main" if "main" in self.gitcmd.branches() else None)
+            target = back or (self.gitcmd.branches() or ["main"])[0]
             raise UserError(
                 f"the audit repo {self.path} has a detached HEAD: a commit now would be on no "
                 "branch and easily lost; nothing was written",
@@ -287,12 +291,12 @@ class AuditRepo:
         self._local.notices = []
         deadline = time.monotonic() + self.lock_wait_seconds
         self._check_branch()
-        self._cmd.wait_for_index(deadline, self.lock_wait_seconds)
+        self.gitcmd.wait_for_index(deadline, self.lock_wait_seconds)
         self._recover(deadline)
         self._refuse_if_dirty()
         return deadline
 
-    def _commit(
+    def commit_paths(
         self,
         paths: list[str],
         message: str,
@@ -304,10 +308,10 @@ class AuditRepo:
         """``git add`` then ``git commit --only`` of exactly ``paths``; ``staged`` says if
         the add was done (a failed commit must then put the index back)."""
         budget = self.lock_wait_seconds
-        self._cmd.run("add", "-A", "--", *paths, deadline=deadline, budget=budget)
+        self.gitcmd.run("add", "-A", "--", *paths, deadline=deadline, budget=budget)
         if staged is not None:
             staged.append(True)
-        self._cmd.run(
+        self.gitcmd.run(
             "-c",
             "commit.gpgsign=false",
             "commit",
@@ -325,10 +329,12 @@ class AuditRepo:
             budget=budget,
         )
 
-    def _unstage(self, paths: list[str]) -> bool:
+    def unstage(self, paths: list[str]) -> bool:
         """Puts the index back to HEAD for ``paths``; False if git's lock stays held."""
         try:
-            self._cmd.run("reset", "-q", "--", *paths, deadline=time.monotonic() + 2.0, budget=2.0)
+            self.gitcmd.run(
+                "reset", "-q", "--", *paths, deadline=time.monotonic() + 2.0, budget=2.0
+            )
         except UserError:
             return False
         return True
@@ -360,7 +366,7 @@ class AuditRepo:
                 "list the runs with `phasetui runs --audit-repo DIR`",
             )
         rel = self._rel(journal)
-        if self._cmd.head_blob(rel) is not None:
+        if self.gitcmd.head_blob(rel) is not None:
             fix = f"restore it from the last commit: git -C {self.path} checkout HEAD -- {rel}"
         else:
             fix = (
@@ -612,7 +618,7 @@ class AuditRepo:
             message += "\n\nThe run's journal has damaged lines, kept as they are: " + "; ".join(
                 str(d) for d in state.damaged
             )
-            self._notice(
+            self.notice(
                 f"{self._rel(journal_path)} has damaged lines, kept as they are: "
                 + "; ".join(str(d) for d in state.damaged)
                 + f"; event {event.seq} was appended after them"
@@ -651,10 +657,10 @@ class AuditRepo:
                     for path, data in rendered.items():
                         write_atomically(path, data)
                     pause_point("after-render")
-                    self._commit(list(intent.changes), message, who, who, deadline, staged)
+                    self.commit_paths(list(intent.changes), message, who, who, deadline, staged)
                 except BaseException as exc:
                     try:
-                        self._roll_back(intent, befores, staged=bool(staged))
+                        roll_back(self, intent, befores, staged=bool(staged))
                     except OSError:  # the intent stays: the next write finishes the roll-back
                         pass
                     if isinstance(exc, OSError):
@@ -676,32 +682,6 @@ class AuditRepo:
             raise
         return event
 
-    def _roll_back(
-        self, intent: Intent, befores: Mapping[Path, bytes | None], *, staged: bool
-    ) -> None:
-        """Puts every path of ``intent`` back as it was; the intent stays if git will not."""
-        order = [intent.journal] + [rel for rel in intent.changes if rel != intent.journal]
-        for rel in order:
-            path = self.path / rel
-            temp_path(path).unlink(missing_ok=True)
-            before = befores[path]
-            if before is None:
-                path.unlink(missing_ok=True)
-            elif read_or_none(path) != before:
-                write_atomically(path, before)
-        runs = self.path / RUNS
-        for rel in order:
-            parent = (self.path / rel).parent
-            while parent != runs and runs in parent.parents:
-                try:
-                    parent.rmdir()  # only when empty: a folder this write made
-                except OSError:
-                    break
-                parent = parent.parent
-        if staged and not self._unstage(list(intent.changes)):
-            return  # git's lock is held: the next write unstages, then removes the intent
-        Intent.remove(self.git_dir)
-
     # -- recovery of a write that was killed half-way -----------------------------------
 
     def recover(self) -> list[str]:
@@ -712,7 +692,7 @@ class AuditRepo:
             self._local.notices = []
             deadline = time.monotonic() + self.lock_wait_seconds
             self._check_branch()
-            self._cmd.wait_for_index(deadline, self.lock_wait_seconds)
+            self.gitcmd.wait_for_index(deadline, self.lock_wait_seconds)
             self._recover(deadline)
         return self.notices
 
@@ -721,89 +701,4 @@ class AuditRepo:
         if intent is None:
             return
         with signals_held():
-            self._recover_intent(intent, deadline)
-
-    def _recover_intent(self, intent: Intent, deadline: float) -> None:
-        paths = {rel: self.path / rel for rel in intent.changes}
-        for path in paths.values():
-            temp_path(path).unlink(missing_ok=True)
-        foreign = [d for d in self._cmd.dirty() if d not in intent.changes]
-        if foreign:
-            raise self._dirty_error(foreign, intent)
-        head = {rel: self._cmd.head_blob(rel) for rel in intent.changes}
-        journal_change = intent.changes[intent.journal]
-        if digest(head[intent.journal]) == journal_change.after:
-            self._unstage(list(intent.changes))
-            Intent.remove(self.git_dir)
-            return  # committed before the writer died; only the intent was left
-        intent_file = self.git_dir / INTENT_FILE
-        moved = [rel for rel, ch in intent.changes.items() if digest(head[rel]) != ch.before]
-        if moved:
-            raise UserError(
-                f"phasetui was interrupted writing {intent.label}, and the audit repo "
-                f"{self.path} has been committed to since ({', '.join(moved)}); nothing was "
-                "written",
-                f"check `git -C {self.path} log -3 --stat`; when the repo holds what it "
-                f"should, remove {intent_file} and retry",
-            )
-        now = {rel: read_or_none(path) for rel, path in paths.items()}
-        journal_state = self._journal_state(intent, head[intent.journal], now[intent.journal])
-        changed = []
-        for rel, change in intent.changes.items():
-            if rel == intent.journal:
-                if journal_state == "foreign":
-                    changed.append(rel)
-                continue
-            allowed = {change.before, change.after}
-            if journal_state == "whole" and rel not in intent.rendered:
-                allowed = {change.after}  # evidence is written before the journal line
-            if digest(now[rel]) not in allowed:
-                changed.append(rel)
-        if changed:
-            raise UserError(
-                f"phasetui was interrupted writing {intent.label}, and since then "
-                f"{', '.join(changed)} changed in a way phasetui did not make; nothing was "
-                "written",
-                f"look at them (git -C {self.path} diff; git -C {self.path} status) and "
-                f"restore them (git -C {self.path} checkout -- PATH), then retry",
-            )
-        if journal_state != "whole":
-            self._roll_back(intent, {path: head[rel] for rel, path in paths.items()}, staged=True)
-            self._notice(
-                f"rolled back {intent.label} by {intent.who}: its writer was interrupted "
-                "before the journal line was whole, so it was never recorded"
-            )
-            return
-        journal = parse_journal(now[intent.journal] or b"")
-        state = RunState.from_journal(intent.run_id, journal)
-        folder = self.run_dir(intent.run_id)
-        write_atomically(folder / "checklist.md", render_checklist(state).encode("utf-8"))
-        write_atomically(folder / "notes.md", render_notes(state).encode("utf-8"))
-        author = Person(intent.author_name, intent.author_email)
-        subject, _, body = intent.message.partition("\n")
-        message = (
-            f"{intent.run_id}: recovered event {intent.seq} ({intent.kind})\n\n"
-            f"phasetui was interrupted after writing event {intent.seq} to the journal and "
-            "before committing it; this commit completes it as it was written.\n\n"
-            f"Interrupted commit: {subject}{body}"
-        )
-        self._commit(list(intent.changes), message, author, resolve_person(), deadline)
-        Intent.remove(self.git_dir)
-        self._notice(
-            f"recovered event {intent.seq} ({intent.kind}) of run {intent.run_id} by "
-            f"{intent.who}: its writer was interrupted before the commit; committed now"
-        )
-
-    @staticmethod
-    def _journal_state(intent: Intent, head: bytes | None, now: bytes | None) -> str:
-        """before (nothing appended), torn, whole, or foreign (not what phasetui wrote)."""
-        before = head or b""
-        line = intent.append.encode("utf-8")
-        if now == head or (head is None and now == b""):
-            return "before"
-        if now is None or not now.startswith(before):
-            return "foreign"
-        tail = now[len(before) :]
-        if tail == line:
-            return "whole"
-        return "torn" if line.startswith(tail) else "foreign"
+            settle(self, intent, deadline)
