@@ -13,7 +13,7 @@ from typing import Any
 
 from phasetui.redaction import scrub
 
-__all__ = ["Event", "now_iso", "scrub"]
+__all__ = ["Event", "now_iso", "scrub", "utf8_safe"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,17 @@ class Event:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def utf8_safe(value: Any) -> Any:
+    """Replaces what UTF-8 cannot hold (lone surrogates from undecodable argv bytes) with '?'.
+
+    The journal must stay valid UTF-8 line by line, or the event would read back as damaged.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {utf8_safe(k): utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [utf8_safe(v) for v in value]
+    return value

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import getpass
+import os
 import re
 import socket
+import subprocess
 from dataclasses import dataclass
 
 _NAME_EMAIL = re.compile(r"^\s*(?P<name>[^<]+?)\s*<(?P<email>[^>]+)>\s*$")
@@ -20,19 +22,27 @@ class Person:
 
 
 def _git_config_person() -> Person | None:
+    """user.name / user.email from the global and system git config (never a repo's own)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
     try:
-        import git
-
-        reader = git.GitConfigParser(
-            [git.config.get_config_path("global"), git.config.get_config_path("system")],
-            read_only=True,
-        )
-        name = reader.get_value("user", "name", "")
-        email = reader.get_value("user", "email", "")
-    except Exception:  # noqa: BLE001 - no config is a normal case
+        out = subprocess.run(
+            ["git", "config", "--includes", "--get-regexp", r"^user\.(name|email)$"],
+            cwd=os.path.abspath(os.sep),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):  # no git: a normal case here
         return None
+    values: dict[str, str] = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        values[key] = value.strip()  # the last one wins, as in git
+    name, email = values.get("user.name", ""), values.get("user.email", "")
     if name:
-        return Person(str(name), str(email) or f"{name}@{socket.gethostname()}")
+        return Person(name, email or f"{name}@{socket.gethostname()}")
     return None
 
 

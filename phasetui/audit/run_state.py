@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phasetui.audit.events import Event
+from phasetui.audit.journal import JOURNAL, DamagedLine, Journal
 
 # Event kinds with a meaning to the run itself; other parts add their own kinds freely.
 RUN_STARTED = "run-started"
@@ -69,6 +70,10 @@ class RunState:
     notes: list[Note] = field(default_factory=list)
     results: dict[str, StepResult] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    # Lines of the journal that could not be read or applied: shown, never hidden.
+    damaged: list[DamagedLine] = field(default_factory=list)
+    # An interrupted write of this run that the next write will complete or roll back.
+    pending: str = ""
 
     @classmethod
     def fold(cls, run_id: str, events: Iterable[Event]) -> RunState:
@@ -77,24 +82,46 @@ class RunState:
             state.apply(ev)
         return state
 
+    @classmethod
+    def from_journal(cls, run_id: str, journal: Journal) -> RunState:
+        """Folds the readable lines; one that cannot be applied is damaged like a torn one."""
+        state = cls(run_id)
+        damaged = list(journal.damaged)
+        for number, ev in journal.events:
+            try:
+                state.apply(ev)
+            except ValueError as exc:
+                damaged.append(DamagedLine(JOURNAL, number, str(exc)))
+        state.damaged = sorted(damaged, key=lambda d: d.line or 0)
+        return state
+
     def apply(self, ev: Event) -> None:
-        self.events.append(ev)
+        """Applies one event; ValueError (and no change) when its payload cannot mean anything."""
         p: dict[str, Any] = ev.payload
         if ev.kind == RUN_STARTED:
-            self.runbook_id = p.get("runbook_id", "")
-            self.title = p.get("title", "")
+            checklist = _checklist(p.get("checklist", []))
+            preticked = p.get("preticked", [])
+            if not isinstance(preticked, list) or not all(isinstance(i, str) for i in preticked):
+                raise ValueError("run-started event whose preticked items are not names")
+            self.runbook_id = str(p.get("runbook_id", ""))
+            self.title = str(p.get("title", ""))
             self.started_by, self.started_at = ev.who, ev.time
-            self.checklist = [ChecklistEntry(**item) for item in p.get("checklist", [])]
-            for item_id in p.get("preticked", []):
+            self.checklist = checklist
+            for item_id in preticked:
                 self.ticks[item_id] = Tick(True, ev.who, ev.time, "ticked in the source guide")
         elif ev.kind in (TICK, UNTICK):
-            self.ticks[p["item"]] = Tick(ev.kind == TICK, ev.who, ev.time, p.get("note", ""))
-            if p.get("note"):
-                self.notes.append(Note(ev.who, ev.time, p["note"], p["item"]))
+            item, note = p.get("item"), p.get("note", "")
+            if not isinstance(item, str):
+                raise ValueError(f"{ev.kind} event without an item")
+            note = note if isinstance(note, str) else str(note)
+            self.ticks[item] = Tick(ev.kind == TICK, ev.who, ev.time, note)
+            if note:
+                self.notes.append(Note(ev.who, ev.time, note, item))
         elif ev.kind == NOTE:
-            self.notes.append(Note(ev.who, ev.time, p.get("text", "")))
+            self.notes.append(Note(ev.who, ev.time, str(p.get("text", ""))))
         elif ev.kind == RUN_CLOSED:
             self.closed = True
+        self.events.append(ev)
         if isinstance(p.get("step"), str) and isinstance(p.get("ok"), bool):
             self.results[p["step"]] = StepResult(
                 ev.kind, p["ok"], str(p.get("summary", "")), ev.who, ev.time, ev.seq
@@ -124,9 +151,34 @@ class RunState:
         return sum(1 for e in self.checklist if self.is_done(e.id))
 
 
+def _checklist(items: object) -> list[ChecklistEntry]:
+    bad = ValueError("run-started event whose checklist cannot be read")
+    if not isinstance(items, list):
+        raise bad
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise bad
+        try:
+            entry = ChecklistEntry(**item)
+        except TypeError:
+            raise bad from None
+        if not isinstance(entry.id, str) or not isinstance(entry.text, str):
+            raise bad
+        out.append(entry)
+    return out
+
+
 def render_checklist(state: RunState) -> str:
     lines = [f"# Checklist — {state.title or state.runbook_id}", "", f"Run `{state.run_id}`", ""]
     lines.append(f"{state.done_count} of {len(state.checklist)} done.")
+    if state.damaged:
+        where = "; ".join(str(d) for d in state.damaged)
+        lines += [
+            "",
+            f"> **Damaged journal**: {where}. Kept as it is; this checklist is folded from "
+            "the other lines.",
+        ]
     phase = None
     for n, entry in enumerate(state.checklist, 1):
         if entry.phase != phase:

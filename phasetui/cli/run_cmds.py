@@ -46,10 +46,16 @@ def run(
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
+    from phasetui.errors import UserError
     from phasetui.runbook.loader import load_runbook
 
     rb = load_runbook(runbook)
     repo = AuditRepo.open(audit_path(audit_repo))
+    try:  # settle a write that was interrupted; if it cannot be, the TUI shows why
+        for notice in repo.recover():
+            click.echo(f"phasetui: {notice}", err=True)
+    except UserError as exc:
+        click.echo(f"phasetui: warning: {exc.message}", err=True)
     who = resolve_person(as_name)
     handle = open_run(repo, rb, run_id=run_id, who=who, new=new)
     from phasetui.tui.launch import launch
@@ -74,10 +80,42 @@ def runs(audit_repo: str | None, fmt: str) -> None:
         return
     for s in summaries:
         state = "closed" if s.closed else "open"
-        click.echo(
+        line = (
             f"{s.run_id}  {state:6}  {s.done}/{s.total} ticked  {s.events} events  "
             f"started by {s.started_by}  — {s.title}"
         )
+        if s.problems:
+            line += "  [damaged: " + "; ".join(_damage(p) for p in s.problems) + "]"
+        if s.pending:
+            line += "  [interrupted write pending]"
+        click.echo(line)
+    damaged = [s.run_id for s in summaries if s.problems]
+    if damaged:
+        click.echo(
+            f"phasetui: {len(damaged)} run(s) have damaged journal lines, kept as they are: "
+            "their state is folded from the other lines; `git -C "
+            f"{repo.path} log -p -- runs/RUN/journal.jsonl` shows where the damage came from",
+            err=True,
+        )
+
+
+def _damage(problem) -> str:  # noqa: ANN001 - a DamagedLine
+    return f"{problem.where} ({problem.reason})" if problem.line else problem.reason
+
+
+def _report(repo) -> None:  # noqa: ANN001 - an AuditRepo
+    """What the write recovered or found (an interrupted write, damaged lines): on stderr."""
+    for notice in repo.notices:
+        click.echo(f"phasetui: {notice}", err=True)
+
+
+def _interrupted(exc, run_id: str) -> None:  # noqa: ANN001 - RecordedThenInterrupted
+    click.echo(
+        f"phasetui: interrupted, but event {exc.event.seq} was recorded in {run_id} and "
+        "committed before stopping",
+        err=True,
+    )
+    sys.exit(130)
 
 
 @click.command()
@@ -92,10 +130,15 @@ def tick(
 ) -> None:
     """Tick checklist ITEM (its id or its number) of a run; one commit in the audit repo."""
     from phasetui.audit.identity import resolve_person
-    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.repo import AuditRepo, RecordedThenInterrupted
 
     repo = AuditRepo.open(audit_path(audit_repo), create=False)
-    event = repo.tick(run_id, item, done=not undo, note=note, who=resolve_person(as_name))
+    try:
+        event = repo.tick(run_id, item, done=not undo, note=note, who=resolve_person(as_name))
+    except RecordedThenInterrupted as exc:
+        _report(repo)
+        _interrupted(exc, run_id)
+    _report(repo)
     verb = "unticked" if undo else "ticked"
     click.echo(f"{verb} {event.payload['item']} in {run_id} (event {event.seq})")
 
@@ -108,8 +151,13 @@ def tick(
 def note(audit_repo: str | None, run_id: str, text: str, as_name: str | None) -> None:
     """Add a note to a run; one commit in the audit repo."""
     from phasetui.audit.identity import resolve_person
-    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.repo import AuditRepo, RecordedThenInterrupted
 
     repo = AuditRepo.open(audit_path(audit_repo), create=False)
-    event = repo.note(run_id, text, who=resolve_person(as_name))
+    try:
+        event = repo.note(run_id, text, who=resolve_person(as_name))
+    except RecordedThenInterrupted as exc:
+        _report(repo)
+        _interrupted(exc, run_id)
+    _report(repo)
     click.echo(f"noted in {run_id} (event {event.seq})")

@@ -4,6 +4,10 @@ The app only observes and commands. Reading and writing the audit repo (git) hap
 thread workers that report back with messages, so the screen never waits on disk or git.
 Another process (a pairing partner's TUI, a headless ``phasetui tick``) may write the same
 run: a poll of the journal's size picks that up within two seconds.
+
+No write fails silently: whatever stops a tick, a note or a step's record (a UserError, or a
+bug) is shown in the audit alert panel, which stays until a later write succeeds. A read that
+fails keeps the poll going and says so in the same panel.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Tree
 
+from phasetui.audit.events import scrub
 from phasetui.audit.identity import Person
 from phasetui.audit.repo import JOURNAL, AuditRepo
 from phasetui.audit.run_state import RunState
 from phasetui.errors import UserError
 from phasetui.runbook.model import Runbook, Step
 from phasetui.tui.actions import bindings
+from phasetui.tui.audit_alert import AuditAlert
 from phasetui.tui.checklist_pane import ChecklistPane
 from phasetui.tui.help_screen import HelpScreen
-from phasetui.tui.messages import RunStateChanged, TickRequested
+from phasetui.tui.messages import RunReadFailed, RunStateChanged, TickRequested
 from phasetui.tui.notes_pane import NotesPane
 from phasetui.tui.phase_tree import PhaseTree
 from phasetui.tui.step_detail import StepDetail
@@ -52,6 +58,7 @@ class PhaseApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="▤")
+        yield AuditAlert(id="audit-alert")
         with Horizontal(id="body"):
             tree = PhaseTree(self.runbook, id="phases")
             tree.border_title = "Phases"
@@ -82,9 +89,14 @@ class PhaseApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="read")
     def load_state(self) -> None:
-        journal = self.repo.run_dir(self.run_id) / JOURNAL
-        size = journal.stat().st_size if journal.exists() else -1
-        state = self.repo.state(self.run_id)
+        try:
+            journal = self.repo.run_dir(self.run_id) / JOURNAL
+            size = journal.stat().st_size if journal.exists() else -1
+            state = self.repo.state(self.run_id)
+        except Exception as exc:  # noqa: BLE001 - shown, and the poll goes on
+            self._journal_size = -2  # re-read at the next poll
+            self.post_message(RunReadFailed(_describe(exc)))
+            return
         self._journal_size = size
         self.post_message(RunStateChanged(state))
 
@@ -108,10 +120,15 @@ class PhaseApp(App[None]):
         self.state = message.state
         self.query_one(ChecklistPane).show_state(message.state)
         self.query_one(NotesPane).show_state(message.state)
+        self.query_one(AuditAlert).show_state(message.state)
         done, total = message.state.done_count, len(message.state.checklist)
         self.query_one(ChecklistPane).border_title = f"Checklist {done}/{total}"
         if first or self.poll:
             self._schedule_poll()
+
+    def on_run_read_failed(self, message: RunReadFailed) -> None:
+        self.query_one(AuditAlert).failed_read(message.text)
+        self._schedule_poll()
 
     # -- commands -----------------------------------------------------------------------
 
@@ -215,24 +232,31 @@ class PhaseApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="write")
     def write_tick(self, item_id: str, done: bool, note: str) -> None:
-        try:
-            self.repo.tick(self.run_id, item_id, done=done, note=note, who=self.who)
-        except UserError as exc:
-            self.call_from_thread(self._show_error, exc)
-            return
-        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
         verb = "Ticked" if done else "Unticked"
-        self.call_from_thread(self.notify, f"{verb} {item_id}: committed to the audit repo.")
+        self._write(
+            lambda: self.repo.tick(self.run_id, item_id, done=done, note=note, who=self.who),
+            f"{verb} {item_id}: committed to the audit repo.",
+        )
 
     @work(thread=True, exit_on_error=False, group="write")
     def write_note(self, text: str) -> None:
+        self._write(
+            lambda: self.repo.note(self.run_id, text, who=self.who),
+            "Note committed to the audit repo.",
+        )
+
+    def _write(self, write, done: str) -> bool:  # noqa: ANN001 - a closure over the repo
+        """Runs one audit write in a worker thread; every outcome reaches the screen."""
         try:
-            self.repo.note(self.run_id, text, who=self.who)
-        except UserError as exc:
+            write()
+            notices = self.repo.notices
+            state = self.repo.state(self.run_id)
+        except Exception as exc:  # noqa: BLE001 - a failed write is never silent
             self.call_from_thread(self._show_error, exc)
-            return
-        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
-        self.call_from_thread(self.notify, "Note committed to the audit repo.")
+            return False
+        self.post_message(RunStateChanged(state))
+        self.call_from_thread(self._write_succeeded, done, notices)
+        return True
 
     @work(thread=True, exit_on_error=False, group="write")
     def capture_schema_diff(self, step: Step) -> None:
@@ -242,9 +266,10 @@ class PhaseApp(App[None]):
         try:
             result = diff_step.capture()
             diff_step.record_capture(self.repo, self.run_id, result, self.who)
-        except UserError as exc:
+        except Exception as exc:  # noqa: BLE001 - a failed write is never silent
             self.call_from_thread(self._show_error, exc)
             return
+        self.call_from_thread(self._write_succeeded, "", self.repo.notices)
         self.call_from_thread(self._show_schema_diff, diff_step, result)
 
     def _show_schema_diff(self, diff_step, result) -> None:  # noqa: ANN001 - domain objects
@@ -260,14 +285,31 @@ class PhaseApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="write")
     def record_schema_review(self, diff_step, result) -> None:  # noqa: ANN001
-        try:
-            diff_step.record_review(self.repo, self.run_id, result, self.who)
-        except UserError as exc:
-            self.call_from_thread(self._show_error, exc)
-            return
-        self.post_message(RunStateChanged(self.repo.state(self.run_id)))
-        self.call_from_thread(self.notify, "Schema diff marked reviewed: evidence recorded.")
+        self._write(
+            lambda: diff_step.record_review(self.repo, self.run_id, result, self.who),
+            "Schema diff marked reviewed: evidence recorded.",
+        )
 
-    def _show_error(self, exc: UserError) -> None:
-        body = exc.message + (f"\nfix: {exc.hint}" if exc.hint else "")
-        self.notify(body, title="Not recorded", severity="error", timeout=12, markup=False)
+    def _write_succeeded(self, done: str, notices: list[str]) -> None:
+        self.query_one(AuditAlert).write_succeeded()
+        for notice in notices:
+            self.notify(notice, title="Audit repo", severity="warning", timeout=20, markup=False)
+        if done:
+            self.notify(done)
+
+    def _show_error(self, exc: Exception) -> None:
+        body = _describe(exc)
+        self.query_one(AuditAlert).failed_write(body)
+        self.notify(body, title="Not recorded", severity="error", timeout=20, markup=False)
+
+
+def _describe(exc: Exception) -> str:
+    """One message and its fix; an unexpected error says so (no password ever shown)."""
+    if isinstance(exc, UserError):
+        text = exc.message + (f"\nfix: {exc.hint}" if exc.hint else "")
+    else:
+        text = (
+            f"unexpected {type(exc).__name__}: {exc}\nfix: this is a bug in phasetui; what "
+            "the journal holds is kept — check the audit repo with git status and report it"
+        )
+    return str(scrub(text))

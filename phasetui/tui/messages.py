@@ -15,6 +15,14 @@ class RunStateChanged(Message):
         self.state = state
 
 
+class RunReadFailed(Message):
+    """Reading the run failed (its journal gone, the repo unreadable): shown until a read works."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class TickRequested(Message):
     def __init__(self, item_id: str) -> None:
         super().__init__()
