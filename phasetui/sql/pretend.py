@@ -30,12 +30,19 @@ class PretendQuery:
     column: int  # 1-based column where the SQL starts
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as PostgreSQL, git and editors count them: ended by ``\n`` only. ``splitlines``
+    would also end one at U+2028, U+0085, a form feed, …, and every later line number of a
+    finding would point above the statement it means."""
+    return text.split("\n")
+
+
 def looks_like_pretend(text: str) -> bool:
     """True for Laravel's pretend output (either format), False for plain SQL."""
     head = text[:20000]
-    if "⇂" in head and any(_NEW_QUERY.match(line) for line in head.splitlines()):
+    if "⇂" in head and any(_NEW_QUERY.match(line) for line in _lines(head)):
         return True
-    lines = [line for line in head.splitlines() if line.strip()]
+    lines = [line for line in _lines(head) if line.strip()]
     if not lines:
         return False
     first = _OLD_LINE.match(lines[0])
@@ -54,7 +61,7 @@ def parse_pretend(text: str) -> list[PretendQuery]:
             queries.append(PretendQuery(migration, "\n".join(current), *start))
         current = None
 
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip() or _NOISE.match(line):
             flush()
             continue
