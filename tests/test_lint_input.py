@@ -292,3 +292,14 @@ def test_crlf_line_ends_keep_positions():
 def test_a_long_operator_run_is_refused_not_scanned_for_a_minute(run):
     with pytest.raises(BadInput, match=r"^<stdin>:2:8: a run of 100000 operator characters"):
         lint_text("SELECT 1;\nSELECT " + run + "\n")
+
+
+def test_a_parse_error_quoting_the_input_stays_one_line_without_escape_sequences():
+    with pytest.raises(BadInput) as info:
+        lint_text("SELECT 1;\nSELECT 'abc\ndef")
+    assert info.value.message == (
+        '<stdin>:2:8: unterminated quoted string at or near "\'abc\\u000adef"'
+    )
+    with pytest.raises(BadInput) as info:
+        lint_text("SELECT \x1b[2J;")
+    assert info.value.message == '<stdin>:1:8: syntax error at or near "\\u001b"'

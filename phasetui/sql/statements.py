@@ -32,6 +32,7 @@ _UNREADABLE = re.compile(r"[\x00\ud800-\udfff]")
 # A long run of operator characters (``/*/*/*…``, ``+-+-…``) makes PostgreSQL's scanner
 # back up over the run at every character: quadratic, 40 s for 200 kB. No migration has one.
 _OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{10000,}")
+_SHOWN_ESCAPED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 # TransactionStmt kinds, by pglast's enum member name.
 _TXN_KINDS = {
@@ -115,7 +116,9 @@ def _parse(text: str, name: str, line0: int = 1, col0: int = 1) -> list[tuple[An
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        message = exc.args[0]
+        # the parser quotes the input ("at or near …"): keep the message one line, and
+        # never hand the terminal an escape sequence from the file
+        message = _SHOWN_ESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", str(exc.args[0]))
         offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
         line, col = _Lines(text).at(max(0, min(offset, len(text))))
         if line == 1:
