@@ -483,7 +483,8 @@ def pretend_outputs(draw: st.DrawFn) -> str:
         if new_style:
             out.append(f"  {name} {'.' * draw(st.integers(0, 40))} {draw(st.integers(1, 99))}ms")
         for _ in range(draw(st.integers(1, 4))):
-            sql = draw(migration_statements).replace("\n", " ")
+            sql = draw(migration_statements.filter(lambda s: not s.startswith("--")))
+            sql = sql.replace("\n", " ")
             if draw(st.booleans()):
                 sql += " where x = ?"
             if new_style:

@@ -303,3 +303,14 @@ def test_a_parse_error_quoting_the_input_stays_one_line_without_escape_sequences
     with pytest.raises(BadInput) as info:
         lint_text("SELECT \x1b[2J;")
     assert info.value.message == '<stdin>:1:8: syntax error at or near "\\u001b"'
+
+
+def test_laravel8_lines_with_any_postgresql_command_are_queries():
+    text = "Backfill: update users set a = 1\nBackfill: rollback\nBackfill: savepoint s\n"
+    assert looks_like_pretend("Backfill: rollback\n")
+    queries = parse_pretend(text)
+    assert [(q.sql, q.line) for q in queries] == [
+        ("update users set a = 1", 1),
+        ("rollback", 2),
+        ("savepoint s", 3),
+    ]

@@ -140,9 +140,18 @@ def test_pretend_output_is_read_back_to_the_lines_it_came_from(text):
     lines = text.split("\n")
     for q in parse_pretend(text):
         assert lines[q.line - 1][q.column - 1 :].startswith(q.sql.split("\n")[0].rstrip())
-    report = lint_or_position(text)
-    if report is not None:
-        assert report.statements >= 1
+    try:
+        statements = split_source(Source("p.txt", text))
+    except BadInput as exc:
+        assert_positioned(exc, text, "p.txt")
+        return
+    offsets = [0, *(m.end() for m in re.finditer("\n", text))]
+    for stmt in statements:
+        first_word = stmt.text.split()[0]
+        assert lines[stmt.line - 1][stmt.column - 1 :].startswith(first_word), stmt
+        assert text[stmt.start :].startswith(first_word)
+        assert offsets[stmt.line - 1] + stmt.column - 1 == stmt.start
+    assert lint_or_position(text) is not None
 
 
 @settings(max_examples=250)

@@ -97,10 +97,11 @@ class _Checker:
                 return False
         elif kind in ("number", "duration"):
             # The executor's own parser decides, so a runbook never passes a value that the
-            # step refuses (or worse, crashes on) in the middle of the change window.
-            ok = not isinstance(value, bool) and isinstance(
-                value, int | float if kind == "number" else str | int | float
-            )
+            # step refuses (or worse, crashes on) in the middle of the change window. Text
+            # it cannot read at all gets the usual "must be …"; any other refusal (inf, too
+            # long, below 1ms, no unit) is its own, more precise message.
+            types = int | float if kind == "number" else str | int | float
+            ok = isinstance(value, types) and not isinstance(value, bool)
             reason = _duration_problem(value, name) if ok else None
             if reason and not reason.startswith("cannot read"):
                 self.problem(where, f"{what}: {reason}")
@@ -149,7 +150,7 @@ class _Checker:
 
     def _check_queries(self, where: Path_, queries: list[dict[str, Any]]) -> bool:
         """A verify step's ``queries``: each a table with a ``sql``, optional ``name`` and
-        ``expect``; every problem is reported at the query's own line."""
+        ``expect``; a problem names the query by its number."""
         ok = True
         for n, q in enumerate(queries):
             qwhere = (*where, n)

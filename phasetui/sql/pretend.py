@@ -14,9 +14,14 @@ from dataclasses import dataclass
 _NEW_QUERY = re.compile(r"^(\s*⇂\s*)(\S.*?)\s*$")
 _NEW_HEADER = re.compile(r"^\s*(\d{4}_\d{2}_\d{2}_\d{6}_\w+)(?:\s*\.+.*)?\s*$")
 _OLD_LINE = re.compile(r"^([A-Za-z_\\][\w\\]*|\d{4}_\d{2}_\d{2}_\d{6}_\w+): (\S.*?)\s*$")
+# The first word of every PostgreSQL command: a Laravel 8 line `Class: <command>` is a query
+# (a `DB::statement('ROLLBACK')` included), not the continuation of the one before it.
 _SQL_START = re.compile(
-    r"^(create|alter|drop|insert|update|delete|select|comment|grant|revoke|truncate|with|"
-    r"set|do|lock|reindex|vacuum|cluster|refresh|begin|commit|analyze)\b",
+    r"^(abort|alter|analyze|begin|call|checkpoint|close|cluster|comment|commit|copy|create|"
+    r"deallocate|declare|delete|discard|do|drop|end|execute|explain|fetch|grant|import|insert|"
+    r"listen|load|lock|merge|move|notify|prepare|reassign|refresh|reindex|release|reset|"
+    r"revoke|rollback|savepoint|security|select|set|show|start|table|truncate|unlisten|"
+    r"update|vacuum|values|with)\b",
     re.I,
 )
 _NOISE = re.compile(r"^\s*(INFO|WARN|ERROR)?\s*(Running migrations|Nothing to migrate)", re.I)
@@ -31,7 +36,7 @@ class PretendQuery:
 
 
 def _lines(text: str) -> list[str]:
-    """Lines as PostgreSQL, git and editors count them: ended by ``\n`` only. ``splitlines``
+    """Lines as PostgreSQL, git and editors count them: ended by ``\\n`` only. ``splitlines``
     would also end one at U+2028, U+0085, a form feed, …, and every later line number of a
     finding would point above the statement it means."""
     return text.split("\n")

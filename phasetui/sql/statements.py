@@ -160,7 +160,7 @@ def meta_commands(text: str, statements: list[Statement]) -> list[tuple[int, int
 def split_source(source: Source, unit0: int = 0) -> list[Statement]:
     """Every statement of one input, plain SQL or Laravel's pretend output, numbered from 1.
 
-    Lines end at ``\n`` only, as PostgreSQL, psql, git and an editor count them: a U+2028,
+    Lines end at ``\\n`` only, as PostgreSQL, psql, git and an editor count them: a U+2028,
     U+0085 or form feed is a character inside its line. A UTF-8 byte-order mark is not
     shown by editors, so it is not a column: line 1 is counted from after it."""
     _check_readable(source)
