@@ -487,3 +487,9 @@ def test_markdown_with_a_control_character_names_line_and_column(tmp_path, char,
     assert found == [
         (4, f"column 10 holds {what} (U+{ord(char):04X}); save the guide as plain UTF-8 text")
     ]
+
+
+def test_a_file_that_cannot_be_opened_is_a_problem_not_a_traceback(tmp_path):
+    with pytest.raises(RunbookError) as info:
+        load_runbook(tmp_path / ("a" * 300 + ".toml"))
+    assert info.value.problems[0].message == "cannot be read (File name too long)"
