@@ -120,6 +120,9 @@ windows = st.builds(
     st.integers(0, 59),
     zones,
 )
+nonzero_durations = durations.filter(lambda d: d not in (0, "0"))  # a backfill's lock_timeout
+seconds = st.one_of(st.just(0), st.floats(0.001, 3600.0))
+commands = st.one_of(words, st.lists(words, min_size=1, max_size=3))
 columns = st.sampled_from(["a", "b", "prefs", '"Mixed Case"', '"50% off"', '"naïve"'])
 
 
@@ -167,9 +170,9 @@ def step_tables(draw: st.DrawFn, sid: str, envs: list[str]) -> dict[str, Any]:
             step["window"] = draw(windows)
         for key in ("pause_seconds", "target_batch_seconds", "max_replica_lag_seconds"):
             if draw(st.booleans()):
-                step[key] = draw(st.one_of(st.just(0), st.floats(0.001, 3600.0)))
+                step[key] = draw(seconds)
         if draw(st.booleans()):
-            step["lock_timeout"] = draw(durations.filter(lambda d: d not in (0, "0")))
+            step["lock_timeout"] = draw(nonzero_durations)
         if draw(st.booleans()):
             step["batch_size"] = draw(st.integers(1, 2**31 - 1))
         if draw(st.booleans()):
@@ -193,7 +196,7 @@ def step_tables(draw: st.DrawFn, sid: str, envs: list[str]) -> dict[str, Any]:
         step["envs"] = [envs[0], envs[-1]]
         step["check"] = draw(st.sampled_from(["settings", "privileges", "both"]))
     elif kind == "shell":
-        step["command"] = draw(st.one_of(words, st.lists(words, min_size=1, max_size=3)))
+        step["command"] = draw(commands)
         if draw(st.booleans()):
             step["timeout"] = draw(durations)
     return step
@@ -473,6 +476,10 @@ migrations = st.lists(
 ).map(lambda parts: "".join(s + end for s, end in parts))
 
 
+# A Laravel query is one statement on one line (a comment-only "query" is not printed).
+pretend_statements = migration_statements.filter(lambda s: not s.startswith("--"))
+
+
 @st.composite
 def pretend_outputs(draw: st.DrawFn) -> str:
     """``php artisan migrate --pretend`` output, Laravel 9+ or Laravel 8 style."""
@@ -483,7 +490,7 @@ def pretend_outputs(draw: st.DrawFn) -> str:
         if new_style:
             out.append(f"  {name} {'.' * draw(st.integers(0, 40))} {draw(st.integers(1, 99))}ms")
         for _ in range(draw(st.integers(1, 4))):
-            sql = draw(migration_statements.filter(lambda s: not s.startswith("--")))
+            sql = draw(pretend_statements)
             sql = sql.replace("\n", " ")
             if draw(st.booleans()):
                 sql += " where x = ?"
