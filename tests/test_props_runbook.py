@@ -112,7 +112,7 @@ def test_generated_runbooks_load_with_every_line_right(tmp_path_factory, data):
     ]
 
 
-@settings(max_examples=400)
+@settings(max_examples=300)
 @given(data=runbooks(), pick=st.integers(0, 10**6), value=wrong_values)
 def test_a_value_of_the_wrong_type_anywhere_is_a_problem_or_accepted(
     tmp_path_factory, data, pick, value
@@ -216,7 +216,7 @@ NASTY = [
 BASES = [p.read_bytes() for p in sorted(SAMPLES.glob("*.toml"))]
 
 
-@settings(max_examples=2000)
+@settings(max_examples=1200)
 @given(
     base=st.sampled_from(BASES),
     edits=st.lists(
