@@ -27,7 +27,7 @@ def test_check_ok_and_errors_exit_codes(tmp_path):
         '[[phases.steps]]\nid = "s"\nkind = "bogus"\n',
     )
     result = invoke("check", str(SAMPLES / "users_preferences.toml"), str(bad))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a runbook with problems is bad input, as for lint
     assert f"{bad}:8: unknown step kind 'bogus'" in result.output
 
 

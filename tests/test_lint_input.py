@@ -200,3 +200,117 @@ def test_rewrites_print_valid_sql():
         for step in finding.rewrite:
             if not step.sql.startswith("--") and ":lo" not in step.sql and "…" not in step.sql:
                 parse_sql(step.sql)  # raises if the rewrite is not valid SQL
+
+
+# -- input that is not plain, clean text: a position, never a traceback or a shift ----------
+
+
+def _stdin(data: bytes):
+    from click.testing import CliRunner
+
+    from phasetui.cli import main
+
+    return CliRunner().invoke(main, ["lint", "-"], input=data)
+
+
+def test_a_non_utf8_byte_on_stdin_is_bad_input_at_its_line_and_column():
+    data = '  2026_01_10_120000_add ....\n  ⇂ alter table "users" add column "x'.encode()
+    result = _stdin(data + b'\xff" bigint null\n')
+    assert result.exit_code == 2, result.output
+    assert "<stdin>:2:38: not UTF-8 (byte 0xff)" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
+def test_a_non_utf8_file_is_bad_input_at_its_line_and_column(tmp_path):
+    from phasetui.sql.lint import lint_paths
+
+    path = tmp_path / "m.sql"
+    path.write_bytes("SELECT 'é';\nSELECT 'caf".encode() + b"\xe9';\n")
+    with pytest.raises(BadInput) as info:
+        lint_paths([str(path)])
+    assert info.value.message == f"{path}:2:12: not UTF-8 (byte 0xe9)"
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\u0085", "\x0c", "\x0b", "\x1e"])
+def test_unicode_line_separators_do_not_shift_pretend_line_numbers(char):
+    text = (
+        "  2026_01_10_120000_add ....\n"
+        f'  ⇂ alter table "users" add column "x{char}y" bigint null\n'
+        '  ⇂ create index "i" on "users" ("x")\n'
+    )
+    result = _stdin(text.encode())
+    assert result.exit_code == 1, result.output
+    # line 3, as git, grep -n, PostgreSQL and an editor count lines (only \n ends one)
+    assert "<stdin>:3:5 [2026_01_10_120000_add]: error [create-index-not-concurrent]" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085"])
+def test_unicode_line_separators_do_not_shift_plain_sql_line_numbers(char):
+    report = lint_text(f"-- a comment{char}still the comment\nCREATE INDEX i ON users (a);\n")
+    assert [(f.line, f.column) for f in report.errors] == [(2, 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("SELECT 1;\x00 CREATE INDEX i ON users (a);\n", "<stdin>:1:10"),
+        ("SELECT 1;\nCREATE INDEX i ON users (a)\x00;\n", "<stdin>:2:28"),
+        (
+            '  2026_01_01_000000_x ....\n  ⇂ alter table "u" add column "a\x00" int\n',
+            "<stdin>:2:34",
+        ),
+    ],
+)
+def test_a_nul_character_is_bad_input_not_the_end_of_the_file(text, where):
+    # PostgreSQL's parser stops at a NUL: the CREATE INDEX after it went unread and unlinted
+    with pytest.raises(BadInput) as info:
+        lint_text(text)
+    assert info.value.message.startswith(f"{where}: a NUL character")
+
+
+def test_a_lone_surrogate_is_bad_input():
+    with pytest.raises(BadInput, match=r"^<stdin>:2:9: not valid Unicode \(a lone surrogate"):
+        lint_text("SELECT 1;\nSELECT '\udcff';\n")
+
+
+def test_a_byte_order_mark_is_not_a_column():
+    report = lint_text("\ufeffCREATE INDEX i ON users (a);\n")
+    assert [(f.line, f.column) for f in report.errors] == [(1, 1)]
+    assert report.errors[0].statement == "CREATE INDEX i ON users (a)"
+    with pytest.raises(BadInput, match=r"^<stdin>:1:16: syntax error"):
+        lint_text("\ufeffCREATE INDEX ON;\n")
+
+
+def test_crlf_line_ends_keep_positions():
+    report = lint_text("SELECT 1;\r\n\r\n  CREATE INDEX i ON users (a);\r\n")
+    assert [(f.line, f.column) for f in report.errors] == [(3, 3)]
+
+
+@pytest.mark.parametrize("run", ["/*" * 50_000, "+-" * 50_000], ids=["nested-comments", "ops"])
+def test_a_long_operator_run_is_refused_not_scanned_for_a_minute(run):
+    with pytest.raises(BadInput, match=r"^<stdin>:2:8: a run of 100000 operator characters"):
+        lint_text("SELECT 1;\nSELECT " + run + "\n")
+
+
+def test_a_parse_error_quoting_the_input_stays_one_line_without_escape_sequences():
+    with pytest.raises(BadInput) as info:
+        lint_text("SELECT 1;\nSELECT 'abc\ndef")
+    assert info.value.message == (
+        '<stdin>:2:8: unterminated quoted string at or near "\'abc\\u000adef"'
+    )
+    with pytest.raises(BadInput) as info:
+        lint_text("SELECT \x1b[2J;")
+    assert info.value.message == '<stdin>:1:8: syntax error at or near "\\u001b"'
+
+
+def test_laravel8_lines_with_any_postgresql_command_are_queries():
+    text = "Backfill: update users set a = 1\nBackfill: rollback\nBackfill: savepoint s\n"
+    assert looks_like_pretend("Backfill: rollback\n")
+    queries = parse_pretend(text)
+    assert [(q.sql, q.line) for q in queries] == [
+        ("update users set a = 1", 1),
+        ("rollback", 2),
+        ("savepoint s", 3),
+    ]

@@ -13,7 +13,9 @@ from phasetui.cli.options import as_option, audit_path, audit_repo_option, forma
 @click.command()
 @click.argument("runbooks", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(runbooks: tuple[str, ...]) -> None:
-    """Validate RUNBOOKS (.toml or Markdown guides); print file:line: message per problem."""
+    """Validate RUNBOOKS (.toml or Markdown guides); print file:line: message per problem.
+
+    Exit 0: every runbook is valid; 2: a runbook has problems (bad input, as for `lint`)."""
     from phasetui.runbook.errors import RunbookError
     from phasetui.runbook.loader import load_runbook
 
@@ -30,7 +32,7 @@ def check(runbooks: tuple[str, ...]) -> None:
             f"{path}: ok — {rb.title} ({len(rb.phases)} phases, {len(rb.steps())} steps, "
             f"{len(rb.checklist)} checklist items)"
         )
-    sys.exit(1 if failed else 0)
+    sys.exit(RunbookError.exit_code if failed else 0)
 
 
 @click.command()

@@ -139,4 +139,15 @@ ROLLBACK_FIELDS = {
     "steps": "str_list",
     "refresh_status": "bool",
 }
+# Whole-number fields and the values they may take: a count that cannot be meant (a billion
+# retries, workers = 0, a batch wider than PostgreSQL's integer) is refused by `check`, not
+# found out by the step. Any other int field is 0 to INT_MAX.
+INT_MAX = 2**31 - 1
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "retries": (0, 100),
+    "max_retries": (0, 1000),
+    "workers": (1, 100),
+    "batch_size": (1, INT_MAX),
+    "pg_version": (9, 99),
+}
 FORBIDDEN_CREDENTIAL_KEYS = ("dsn", "url", "uri", "password", "conninfo", "connection_string")

@@ -19,6 +19,8 @@ def load_runbook(path: Path | str) -> Runbook:
         raise RunbookError([Problem(path, 0, "is a folder, not a runbook file")]) from None
     except PermissionError:
         raise RunbookError([Problem(path, 0, "cannot be read (permission denied)")]) from None
+    except OSError as exc:  # a name too long, an I/O error, …
+        raise RunbookError([Problem(path, 0, f"cannot be read ({exc.strerror})")]) from None
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -51,38 +51,91 @@ def _phase_kind(title: str) -> str:
     return "other"
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{n}"
-        n += 1
-    taken.add(candidate)
-    return candidate
+class _Ids:
+    """Unique ids: ``base``, then ``base-2``, ``base-3``, … Each base remembers the next
+    number to try, so 20,000 identical items cost 20,000 steps, not 200 million."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}
+
+    def unique(self, base: str) -> str:
+        candidate, n = base, self.next.get(base, 2)
+        if base in self.taken:
+            candidate = f"{base}-{n}"
+            while candidate in self.taken:
+                n += 1
+                candidate = f"{base}-{n}"
+            self.next[base] = n + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+# Control characters a text file does not hold (tab, LF, form feed and the CR of a CRLF
+# aside): a NUL means a binary file, an escape sequence or a lone CR would reach the
+# terminal and the audit repo as it is (a lone CR redraws the line it is on).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def _check_text(path: Path, source: str) -> None:
+    m = _CONTROL.search(source)
+    if m:
+        line = source.count("\n", 0, m.start()) + 1
+        column = m.start() - (source.rfind("\n", 0, m.start()) + 1) + 1
+        what = {
+            "\0": "a NUL byte: this is not a text file",
+            "\r": "a carriage return that does not end a line (use LF or CRLF line ends)",
+        }.get(m[0], "a control character")
+        raise RunbookError(
+            [
+                Problem(
+                    path,
+                    line,
+                    f"column {column} holds {what} (U+{ord(m[0]):04X}); "
+                    "save the guide as plain UTF-8 text",
+                )
+            ]
+        )
 
 
 def load_markdown_runbook(path: Path, source: str) -> Runbook:
+    _check_text(path, source)
     title = ""
     phases: list[Phase] = []
     checklist: list[ChecklistItem] = []
-    ids: set[str] = set()
+    ids = _Ids()
+    # A step's instruction lines and an item's wrapped lines are joined once at the end:
+    # adding to a growing string line by line is quadratic on a long code block.
+    instructions: dict[int, tuple[Step, list[str]]] = {}
+    wrapped: dict[int, tuple[Step | ChecklistItem, list[str]]] = {}
+
+    def instruct(step: Step, text: str) -> None:
+        instructions.setdefault(id(step), (step, []))[1].append(text.strip())
+
+    def wrap(target: Step | ChecklistItem, text: str) -> None:
+        wrapped.setdefault(id(target), (target, []))[1].append(_plain(text))
+
     last_step: Step | None = None
     last_item: ChecklistItem | None = None
     blank_since_item = False
     in_fence = False
-    for number, line in enumerate(source.splitlines(), 1):
+    # Lines end at "\n" only (a trailing "\r" is stripped with the rest of the line's
+    # whitespace), as in git, grep -n and an editor's status bar: a U+2028 or U+0085 inside
+    # an item does not move every later line number.
+    for number, line in enumerate(source.split("\n"), 1):
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_fence = not in_fence
             if last_step is not None:
-                _append_instruction(last_step, line)
+                instruct(last_step, line)
             continue
         if in_fence:
             if last_step is not None:
-                _append_instruction(last_step, line)
+                instruct(last_step, line)
             continue
         if m := _H2.match(line):
             heading = m[1]
-            pid = _unique(slugify(_NUMBER_PREFIX.sub("", heading)), ids)
+            pid = ids.unique(slugify(_NUMBER_PREFIX.sub("", heading)))
             phases.append(Phase(pid, heading, _phase_kind(heading), line=number))
             last_step, last_item = None, None
             continue
@@ -95,14 +148,14 @@ def load_markdown_runbook(path: Path, source: str) -> Runbook:
             phases.append(Phase("general", "General", "other", line=number))
         if box:
             text = _plain(box[2])
-            iid = _unique(slugify(text), ids)
+            iid = ids.unique(slugify(text))
             last_item = ChecklistItem(iid, text, phases[-1].id, None, number, box[1] != " ")
             checklist.append(last_item)
             last_step, blank_since_item = None, False
         elif item:
             text = _plain(item[1])
             phase = phases[-1]
-            sid = _unique(f"{phase.id}-{len(phase.steps) + 1}", ids)
+            sid = ids.unique(f"{phase.id}-{len(phase.steps) + 1}")
             last_step = Step(sid, "check", text, phase.id, line=number)
             phase.steps.append(last_step)
             last_item, blank_since_item = None, False
@@ -110,14 +163,20 @@ def load_markdown_runbook(path: Path, source: str) -> Runbook:
             blank_since_item = True
         elif line[:1].isspace() and not blank_since_item and (last_step or last_item):
             # A wrapped line of the item itself (Markdown's lazy continuation).
-            if last_step is not None:
-                last_step.title = f"{last_step.title} {_plain(stripped)}"
-            elif last_item is not None:
-                last_item.text = f"{last_item.text} {_plain(stripped)}"
+            target = last_step if last_step is not None else last_item
+            assert target is not None
+            wrap(target, stripped)
         elif line[:1].isspace() and last_step is not None:
-            _append_instruction(last_step, line)
+            instruct(last_step, line)
         else:
             last_step, last_item = None, None
+    for step, lines in instructions.values():
+        step.params["instructions"] = "\n".join(lines).lstrip("\n")
+    for target, parts in wrapped.values():
+        if isinstance(target, Step):
+            target.title = " ".join([target.title, *parts])
+        else:
+            target.text = " ".join([target.text, *parts])
     if not phases and not checklist:
         raise RunbookError(
             [
@@ -138,8 +197,3 @@ def load_markdown_runbook(path: Path, source: str) -> Runbook:
         phases=phases,
         checklist=checklist,
     )
-
-
-def _append_instruction(step: Step, line: str) -> None:
-    previous = step.params.get("instructions", "")
-    step.params["instructions"] = f"{previous}\n{line.strip()}" if previous else line.strip()

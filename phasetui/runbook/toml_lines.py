@@ -8,6 +8,7 @@ line of the offending key (or of its table when the key is missing).
 from __future__ import annotations
 
 import re
+import tomllib
 
 Path_ = tuple[str | int, ...]
 
@@ -24,20 +25,37 @@ def _parts(dotted: str) -> list[str]:
     out = []
     for m in _PART.finditer(dotted):
         token = m[0]
-        out.append(token[1:-1] if token[:1] in "\"'" else token)
+        if token[:1] == '"' and "\\" in token:
+            out.append(_unescape(token))
+        else:
+            out.append(token[1:-1] if token[:1] in "\"'" else token)
     return out
+
+
+def _unescape(token: str) -> str:
+    """A quoted key with escapes (``"a\\u0007"``), as tomllib reads it."""
+    try:
+        return tomllib.loads(f"k = {token}")["k"]
+    except tomllib.TOMLDecodeError:
+        return token[1:-1]
 
 
 def _open_depth(text: str) -> tuple[int, str | None]:
     """Bracket depth change over ``text`` (outside strings) and any unclosed triple quote."""
-    depth, i = 0, 0
+    depth, quote, _peak = _scan(text)
+    return depth, quote
+
+
+def _scan(text: str) -> tuple[int, str | None, int]:
+    """(depth change, unclosed triple quote, deepest point) of ``text``."""
+    depth, i, peak = 0, 0, 0
     while i < len(text):
         ch = text[i]
         if text.startswith('"""', i) or text.startswith("'''", i):
             quote = text[i : i + 3]
             end = text.find(quote, i + 3)
             if end < 0:
-                return depth, quote
+                return depth, quote, peak
             i = end + 3
             continue
         if ch in "\"'":
@@ -50,10 +68,22 @@ def _open_depth(text: str) -> tuple[int, str | None]:
             break
         if ch in "[{":
             depth += 1
+            peak = max(peak, depth)
         elif ch in "]}":
             depth -= 1
         i += 1
-    return depth, None
+    return depth, None, peak
+
+
+def deepest_line(source: str, limit: int) -> int:
+    """The first line where arrays and inline tables nest deeper than ``limit``, else 1."""
+    depth = 0
+    for number, line in enumerate(source.split("\n"), 1):
+        delta, _quote, peak = _scan(line)
+        if depth + peak > limit:
+            return number
+        depth += delta
+    return 1
 
 
 class LineIndex:
@@ -62,7 +92,9 @@ class LineIndex:
         arrays: dict[Path_, int] = {}
         current: Path_ = ()
         depth, in_string = 0, None
-        for number, line in enumerate(source.splitlines(), 1):
+        # TOML (like PostgreSQL, git and every editor's line count) ends a line at "\n" only:
+        # a U+2028 or form feed inside a string must not shift the lines below it.
+        for number, line in enumerate(source.split("\n"), 1):
             if in_string:
                 if in_string in line:
                     rest = line[line.index(in_string) + 3 :]

@@ -19,6 +19,8 @@ from phasetui.runbook.kinds import (
     COMMON_FIELDS,
     ENVIRONMENT_FIELDS,
     FORBIDDEN_CREDENTIAL_KEYS,
+    INT_MAX,
+    INT_RANGES,
     KINDS,
     PHASE_FIELDS,
     ROLLBACK_FIELDS,
@@ -32,11 +34,14 @@ from phasetui.runbook.model import (
     Runbook,
     Step,
 )
-from phasetui.runbook.toml_lines import LineIndex, Path_
+from phasetui.runbook.toml_lines import LineIndex, Path_, deepest_line
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+# Control characters a string may not hold (tab, newline, CR and form feed may): an escape
+# sequence in a title would reach the terminal and the git history verbatim.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_MAX_NESTING = 100
 
 
 class _Checker:
@@ -59,14 +64,14 @@ class _Checker:
             "path": "a file path (string)",
             "id": "an id of letters, digits, '.', '_' or '-'",
             "int": "a whole number",
-            "number": "a number",
+            "number": "a number of seconds",
             "bool": "true or false",
             "duration": 'a duration such as "2s", "500ms" or "1min"',
             "str_list": "a list of strings",
             "str_or_list": "a string or a list of strings",
             "scalar": "a number, string or boolean",
             "queries": "a list of tables with `sql` and `expect`",
-            "window": 'a time window "HH:MM-HH:MM"',
+            "window": 'a time window "HH:MM-HH:MM" with an optional zone ("22:00-06:00 UTC")',
             "dump_format": 'one of "custom", "directory", "plain"',
             "drift_check": 'one of "settings", "privileges", "both"',
             "phase_kind": "one of " + ", ".join(f'"{k}"' for k in PHASE_KINDS),
@@ -83,45 +88,54 @@ class _Checker:
         elif kind == "id":
             ok = isinstance(value, str) and bool(_ID.match(value))
         elif kind == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        elif kind == "number":
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            low, high = INT_RANGES.get(name, (0, INT_MAX))
+            if ok and not low <= value <= high:
+                self.problem(
+                    where, f"{what} must be a whole number from {low} to {high}, not {_show(value)}"
+                )
+                return False
+        elif kind in ("number", "duration"):
+            # The executor's own parser decides, so a runbook never passes a value that the
+            # step refuses (or worse, crashes on) in the middle of the change window. Text
+            # it cannot read at all gets the usual "must be …"; any other refusal (inf, too
+            # long, below 1ms, no unit) is its own, more precise message.
+            types = int | float if kind == "number" else str | int | float
+            ok = isinstance(value, types) and not isinstance(value, bool)
+            reason = _duration_problem(value, name) if ok else None
+            if reason and not reason.startswith("cannot read"):
+                self.problem(where, f"{what}: {reason}")
+                return False
+            ok = ok and reason is None
         elif kind == "bool":
             ok = isinstance(value, bool)
-        elif kind == "duration":
-            ok = _is_duration(value)
         elif kind in ("str_list", "env_list", "env_pair"):
-            ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+            ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
             ok = ok and bool(value) and (kind != "env_pair" or len(value) == 2)
         elif kind == "str_or_list":
             ok = (isinstance(value, str) and bool(value.strip())) or (
-                isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+                isinstance(value, list)
+                and bool(value)
+                and all(isinstance(v, str) and v for v in value)
             )
         elif kind == "scalar":
             ok = isinstance(value, str | int | float | bool)
         elif kind == "queries":
-            ok = (
-                isinstance(value, list)
-                and bool(value)
-                and all(isinstance(q, dict) and isinstance(q.get("sql"), str) for q in value)
-            )
+            ok = isinstance(value, list) and bool(value) and all(isinstance(q, dict) for q in value)
             if ok:
-                for n, q in enumerate(value):
-                    extra = set(q) - {"name", "sql", "expect"}
-                    if extra:
-                        self.problem(
-                            (*where, n),
-                            f"unknown key `{sorted(extra)[0]}` in a query; "
-                            "expected `name`, `sql`, `expect`",
-                        )
+                return self._check_queries(where, value)
         elif kind == "window":
-            ok = isinstance(value, str) and bool(_WINDOW.match(value))
+            ok = isinstance(value, str)
+            reason = _window_problem(value) if ok else None
+            if reason:
+                self.problem(where, f"{what}: {reason}")
+                return False
         elif kind == "dump_format":
             ok = value in ("custom", "directory", "plain")
         elif kind == "drift_check":
             ok = value in ("settings", "privileges", "both")
         elif kind == "phase_kind":
-            ok = value in PHASE_KINDS
+            ok = isinstance(value, str) and value in PHASE_KINDS
         elif kind == "array":
             ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
         if not ok:
@@ -133,6 +147,27 @@ class _Checker:
             for v in value:
                 self.refs.append(("env", v, where, name))
         return True
+
+    def _check_queries(self, where: Path_, queries: list[dict[str, Any]]) -> bool:
+        """A verify step's ``queries``: each a table with a ``sql``, optional ``name`` and
+        ``expect``; a problem names the query by its number."""
+        ok = True
+        for n, q in enumerate(queries):
+            qwhere = (*where, n)
+            extra = sorted(k for k in q if k not in ("name", "sql", "expect"))
+            if extra:
+                self.problem(
+                    (*qwhere, extra[0]),
+                    f"unknown key `{extra[0]}` in a query; expected `name`, `sql`, `expect`",
+                )
+                ok = False
+            if "sql" not in q:
+                self.problem(qwhere, f"query {n + 1} is missing `sql` (a string)")
+                ok = False
+            for key, kind in (("sql", "str"), ("name", "str"), ("expect", "scalar")):
+                if key in q:
+                    ok = self.check_type((*qwhere, key), key, kind, q[key]) and ok
+        return ok
 
     def check_table(
         self,
@@ -167,16 +202,30 @@ class _Checker:
         return table
 
 
-def _is_duration(value: Any) -> bool:
-    """The executor's own parser decides, so a runbook never passes a value apply refuses."""
+def _duration_problem(value: Any, name: str) -> str | None:
+    """Why the executor's duration parser refuses ``value`` (its message without the key),
+    or None when it accepts it."""
     from phasetui.db.session import parse_duration
 
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return False
     try:
-        return parse_duration(value) >= 0
-    except BadInput:
-        return False
+        parse_duration(value, what=name)
+    except BadInput as exc:
+        reason = exc.message.removeprefix(f"{name}: ")
+        return f"{reason}; {exc.hint}" if exc.hint and "cannot read" not in reason else reason
+    return None
+
+
+def _window_problem(value: str) -> str | None:
+    """Why the backfill's own window parser refuses ``value``, or None: the runbook accepts
+    exactly the windows ``backfill run --window`` and the backfill step accept."""
+    from phasetui.backfill.spec import RunWindow
+
+    try:
+        RunWindow.parse(value)
+    except BadInput as exc:
+        reason = exc.message.removeprefix("window: ")
+        return f"{reason}; {exc.hint}" if exc.hint else reason
+    return None
 
 
 def _describe(kind: str) -> str:
@@ -190,20 +239,70 @@ def _show(value: Any) -> str:
         return "a list" if value else "an empty list"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, int) and abs(value) > 10**30:
+        return "a number of more than 30 digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def load_toml_runbook(path: Path, source: str) -> Runbook:
+def _text(value: Any, default: str) -> str:
+    """``value`` when it is a string, else ``default``: for names in the model and messages
+    while problems are collected (``str()`` of a 5,000-digit int raises)."""
+    return value if isinstance(value, str) else default
+
+
+def _parse_toml(path: Path, source: str) -> dict[str, Any]:
+    """``tomllib.loads`` with every way it can fail turned into a problem with a line."""
     try:
-        data = tomllib.loads(source)
+        return tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_POS.search(str(exc))
         line = int(m[1]) if m else 1
         message = _TOML_POS.sub("", str(exc)).strip()
         raise RunbookError([Problem(path, line, f"bad TOML: {message}")]) from None
+    except RecursionError:
+        line = deepest_line(source, _MAX_NESTING)
+        raise RunbookError(
+            [Problem(path, line, "arrays or tables nested too deeply to read")]
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        m = re.search(r"[0-9][0-9_]{999,}", source)
+        line = source.count("\n", 0, m.start()) + 1 if m else 1
+        raise RunbookError([Problem(path, line, "a number with too many digits to read")]) from None
 
+
+def _check_strings(c: _Checker, data: dict[str, Any]) -> None:
+    """Every key and string anywhere in the file is free of control characters (a TOML
+    escape such as ``\\u001b`` gets them past the parser)."""
+    stack: list[tuple[Path_, Any]] = [((), data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _control_problem(c, (*where, key), key, key)
+                stack.append(((*where, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*where, n), item) for n, item in enumerate(value))
+        elif isinstance(value, str):
+            name = next((p for p in reversed(where) if isinstance(p, str)), "value")
+            _control_problem(c, where, name, value)
+
+
+def _control_problem(c: _Checker, where: Path_, name: str, text: str) -> None:
+    m = _CONTROL.search(text)
+    if m:
+        shown = name if not _CONTROL.search(name) else "a key"
+        c.problem(
+            where,
+            f"`{shown}` holds the control character U+{ord(m[0]):04X}; remove it "
+            "(it would reach the terminal and the audit repo as it is)",
+        )
+
+
+def load_toml_runbook(path: Path, source: str) -> Runbook:
+    data = _parse_toml(path, source)
     c = _Checker(path, source)
+    _check_strings(c, data)
     top_fields = {"runbook", "environments", "phases", "checklist", "rollback"}
     for key in data:
         if key not in top_fields:
@@ -245,12 +344,12 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
     for pn, praw in enumerate(phases_raw):
         pwhere: Path_ = ("phases", pn)
         c.check_table(pwhere, praw, PHASE_FIELDS, f"phase {pn + 1}", required=("id",))
-        pid = str(praw.get("id", f"phase-{pn + 1}"))
+        pid = _text(praw.get("id"), f"phase-{pn + 1}")
         if pid in c.phase_ids:
             c.problem((*pwhere, "id"), f"duplicate phase id `{pid}`")
         c.phase_ids.add(pid)
-        kind = praw.get("kind") or (pid if pid in PHASE_KINDS else "other")
-        phase = Phase(pid, str(praw.get("title", pid)), str(kind), line=c.lines.line(pwhere))
+        kind = _text(praw.get("kind"), "") or (pid if pid in PHASE_KINDS else "other")
+        phase = Phase(pid, _text(praw.get("title"), pid), kind, line=c.lines.line(pwhere))
         steps_raw = praw.get("steps", [])
         if not isinstance(steps_raw, list):
             steps_raw = []
@@ -271,28 +370,29 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
         c.check_table(
             where, raw, CHECKLIST_FIELDS, f"checklist item {n + 1}", required=("id", "text")
         )
-        iid = str(raw.get("id", f"item-{n + 1}"))
+        iid = _text(raw.get("id"), f"item-{n + 1}")
         if iid in seen_items:
             c.problem((*where, "id"), f"duplicate checklist item id `{iid}`")
         seen_items.add(iid)
         checklist.append(
             ChecklistItem(
                 iid,
-                str(raw.get("text", "")),
-                str(raw.get("phase", "")),
-                raw.get("evidence"),
+                _text(raw.get("text"), ""),
+                _text(raw.get("phase"), ""),
+                _text(raw.get("evidence"), "") or None,
                 line=c.lines.line(where),
             )
         )
 
     rb = c.check_table(("rollback",), data.get("rollback", {}), ROLLBACK_FIELDS, "[rollback]")
+    steps = rb.get("steps", [])
     rollback = Rollback(
-        description=rb.get("description", ""),
-        backup=rb.get("backup"),
-        sql=rb.get("sql", ""),
-        file=rb.get("file"),
-        steps=list(rb.get("steps", [])),
-        refresh_status=bool(rb.get("refresh_status", True)),
+        description=_text(rb.get("description"), ""),
+        backup=_text(rb.get("backup"), "") or None,
+        sql=_text(rb.get("sql"), ""),
+        file=_text(rb.get("file"), "") or None,
+        steps=[s for s in steps if isinstance(s, str)] if isinstance(steps, list) else [],
+        refresh_status=rb.get("refresh_status", True) is not False,
     )
 
     for kind, value, where, name in c.refs:
@@ -326,13 +426,19 @@ def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | Non
     if not isinstance(raw, dict):
         c.problem(where, "a step must be a table")
         return None
-    sid = str(raw.get("id", ""))
+    sid = _text(raw.get("id"), "")
     if sid and sid in c.step_ids:
         c.problem((*where, "id"), f"duplicate step id `{sid}`")
     c.step_ids.add(sid)
     kind = raw.get("kind")
     if kind is None:
         c.problem(where, "step is missing `kind`; expected one of: " + ", ".join(KINDS))
+        return None
+    if not isinstance(kind, str):
+        c.problem(
+            (*where, "kind"),
+            f"`kind` must be a string, one of: {', '.join(KINDS)}; not {_show(kind)}",
+        )
         return None
     if kind not in KINDS:
         c.problem(
@@ -342,7 +448,7 @@ def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | Non
         return None
     spec = KINDS[kind]
     fields = {**COMMON_FIELDS, **spec.fields}
-    label = f"{kind} step `{raw.get('id', '?')}`"
+    label = f"{kind} step `{sid or '?'}`"
     c.check_table(where, raw, fields, label, required=("id", *spec.required))
     for group in spec.one_of:
         present = [f for f in group if f in raw]
@@ -360,9 +466,9 @@ def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | Non
     return Step(
         id=sid,
         kind=kind,
-        title=str(raw.get("title", "")),
+        title=_text(raw.get("title"), ""),
         phase=phase_id,
-        env=raw.get("env"),
+        env=_text(raw.get("env"), "") or None,
         params=params,
         line=c.lines.line(where),
     )

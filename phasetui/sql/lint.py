@@ -207,19 +207,46 @@ def lint_text(text: str, name: str = "<stdin>", options: LintOptions | None = No
     return lint_sources([Source(name, text)], options)
 
 
+def decode_input(raw: bytes, name: str) -> str:
+    """UTF-8 bytes → text; BadInput naming ``name:line:col`` of the first byte that is not
+    UTF-8. Nothing is replaced: a migration with a byte PostgreSQL would refuse (a UTF8
+    database rejects it) is not linted as if it held something else."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise BadInput(
+            f"{name}:{line}:{col}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "convert it to UTF-8 (e.g. `iconv -f latin1 -t utf-8`), or fix the byte",
+        ) from None
+
+
+def _read_stdin() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text-only stream (an embedding program's): already decoded
+        return sys.stdin.read()
+    return decode_input(stream.read(), "<stdin>")
+
+
 def read_sources(paths: Iterable[str]) -> list[Source]:
-    """Files by path, ``-`` for stdin; BadInput for a missing or unreadable file."""
+    """Files by path, ``-`` for stdin; BadInput for a missing or unreadable file. Both are
+    read as bytes and decoded here, so a bad byte is reported by line and column."""
     sources = []
     for path in paths:
         if path == "-":
-            sources.append(Source("<stdin>", sys.stdin.read()))
+            sources.append(Source("<stdin>", _read_stdin()))
             continue
         try:
-            sources.append(Source(path, Path(path).read_text(encoding="utf-8")))
+            raw = Path(path).read_bytes()
         except FileNotFoundError:
             raise BadInput(f"{path}: no such file", "check the path") from None
-        except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
-            raise BadInput(f"{path}: cannot read: {exc}", "give a UTF-8 .sql file") from None
+        except (IsADirectoryError, PermissionError, OSError) as exc:
+            raise BadInput(
+                f"{path}: cannot read: {exc.strerror or exc}", "give a UTF-8 .sql file"
+            ) from None
+        sources.append(Source(path, decode_input(raw, path)))
     if not sources:
         raise UserError("nothing to lint", "give one or more FILEs, or - for stdin")
     return sources

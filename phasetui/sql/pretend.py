@@ -14,9 +14,14 @@ from dataclasses import dataclass
 _NEW_QUERY = re.compile(r"^(\s*⇂\s*)(\S.*?)\s*$")
 _NEW_HEADER = re.compile(r"^\s*(\d{4}_\d{2}_\d{2}_\d{6}_\w+)(?:\s*\.+.*)?\s*$")
 _OLD_LINE = re.compile(r"^([A-Za-z_\\][\w\\]*|\d{4}_\d{2}_\d{2}_\d{6}_\w+): (\S.*?)\s*$")
+# The first word of every PostgreSQL command: a Laravel 8 line `Class: <command>` is a query
+# (a `DB::statement('ROLLBACK')` included), not the continuation of the one before it.
 _SQL_START = re.compile(
-    r"^(create|alter|drop|insert|update|delete|select|comment|grant|revoke|truncate|with|"
-    r"set|do|lock|reindex|vacuum|cluster|refresh|begin|commit|analyze)\b",
+    r"^(abort|alter|analyze|begin|call|checkpoint|close|cluster|comment|commit|copy|create|"
+    r"deallocate|declare|delete|discard|do|drop|end|execute|explain|fetch|grant|import|insert|"
+    r"listen|load|lock|merge|move|notify|prepare|reassign|refresh|reindex|release|reset|"
+    r"revoke|rollback|savepoint|security|select|set|show|start|table|truncate|unlisten|"
+    r"update|vacuum|values|with)\b",
     re.I,
 )
 _NOISE = re.compile(r"^\s*(INFO|WARN|ERROR)?\s*(Running migrations|Nothing to migrate)", re.I)
@@ -30,12 +35,19 @@ class PretendQuery:
     column: int  # 1-based column where the SQL starts
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as PostgreSQL, git and editors count them: ended by ``\\n`` only. ``splitlines``
+    would also end one at U+2028, U+0085, a form feed, …, and every later line number of a
+    finding would point above the statement it means."""
+    return text.split("\n")
+
+
 def looks_like_pretend(text: str) -> bool:
     """True for Laravel's pretend output (either format), False for plain SQL."""
     head = text[:20000]
-    if "⇂" in head and any(_NEW_QUERY.match(line) for line in head.splitlines()):
+    if "⇂" in head and any(_NEW_QUERY.match(line) for line in _lines(head)):
         return True
-    lines = [line for line in head.splitlines() if line.strip()]
+    lines = [line for line in _lines(head) if line.strip()]
     if not lines:
         return False
     first = _OLD_LINE.match(lines[0])
@@ -54,7 +66,7 @@ def parse_pretend(text: str) -> list[PretendQuery]:
             queries.append(PretendQuery(migration, "\n".join(current), *start))
         current = None
 
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip() or _NOISE.match(line):
             flush()
             continue

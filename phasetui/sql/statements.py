@@ -27,6 +27,13 @@ from phasetui.redaction import mask_error
 from phasetui.sql.pretend import fill_placeholders, looks_like_pretend, parse_pretend
 
 _META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)  # psql meta-commands: \restrict, \connect
+# Characters PostgreSQL's parser cannot be given: NUL ends its C string (the rest of the file
+# would silently go unread), a lone surrogate cannot be encoded to UTF-8.
+_UNREADABLE = re.compile(r"[\x00\ud800-\udfff]")
+# A long run of operator characters (``/*/*/*…``, ``+-+-…``) makes PostgreSQL's scanner
+# back up over the run at every character: quadratic, 40 s for 200 kB. No migration has one.
+_OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{10000,}")
+_SHOWN_ESCAPED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 # TransactionStmt kinds, by pglast's enum member name.
 _TXN_KINDS = {
@@ -110,7 +117,9 @@ def _parse(text: str, name: str, line0: int = 1, col0: int = 1) -> list[tuple[An
     try:
         raws = parse_sql(text)
     except ParseError as exc:
-        message = mask_error(exc.args[0], text)  # it may quote a password of the text
+        # the parser quotes the input ("at or near …"): keep the message one line, and
+        # never hand the terminal an escape sequence from the file
+        message = _SHOWN_ESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", mask_error(exc.args[0], text))
         offset = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(text)
         line, col = _Lines(text).at(max(0, min(offset, len(text))))
         if line == 1:
@@ -150,28 +159,64 @@ def meta_commands(text: str, statements: list[Statement]) -> list[tuple[int, int
 
 
 def split_source(source: Source, unit0: int = 0) -> list[Statement]:
-    """Every statement of one input, plain SQL or Laravel's pretend output, numbered from 1."""
+    """Every statement of one input, plain SQL or Laravel's pretend output, numbered from 1.
+
+    Lines end at ``\\n`` only, as PostgreSQL, psql, git and an editor count them: a U+2028,
+    U+0085 or form feed is a character inside its line. A UTF-8 byte-order mark is not
+    shown by editors, so it is not a column: line 1 is counted from after it."""
+    _check_readable(source)
+    bom = source.text.startswith("\ufeff")
+    if bom:  # the parser would read it as a letter; a space keeps every offset
+        source = Source(source.name, " " + source.text[1:])
     if looks_like_pretend(source.text):
-        out = _split_pretend(source, unit0)
+        out = _split_pretend(source, unit0, bom)
     else:
-        out = _split_sql(source, unit0)
+        out = _split_sql(source, unit0, bom)
     for number, stmt in enumerate(out, start=1):
         stmt.index = number
+        if bom and stmt.line == 1:
+            stmt.column -= 1
     return out
 
 
-def _split_sql(source: Source, unit0: int) -> list[Statement]:
+def _check_readable(source: Source) -> None:
+    """BadInput naming ``file:line:col`` for text PostgreSQL's parser cannot read whole."""
+    m = _UNREADABLE.search(source.text) or _OPERATOR_RUN.search(source.text)
+    if not m:
+        return
+    line, col = _Lines(source.text).at(m.start())
+    where = f"{source.name}:{line}:{col}"
+    if m[0] == "\0":
+        raise BadInput(
+            f"{where}: a NUL character (\\0): PostgreSQL cannot be given one, and would stop "
+            "reading the statement there",
+            "remove it (a file saved as UTF-16, or a binary file, is full of them)",
+        )
+    if len(m[0]) == 1:
+        raise BadInput(
+            f"{where}: not valid Unicode (a lone surrogate U+{ord(m[0]):04X})",
+            "give UTF-8 text",
+        )
+    raise BadInput(
+        f"{where}: a run of {len(m[0])} operator characters, which PostgreSQL's scanner "
+        "reads in quadratic time",
+        "no migration needs one; remove it",
+    )
+
+
+def _split_sql(source: Source, unit0: int, bom: bool = False) -> list[Statement]:
     # Meta-command lines are blanked only when the input does not parse as it is (a line
     # starting with a backslash may be inside a string) and only for the parser: the same
     # offsets hold in the original, whose text each statement keeps exactly.
     text = source.text
+    col0 = 0 if bom else 1
     try:
-        parsed = _parse(text, source.name)
+        parsed = _parse(text, source.name, col0=col0)
     except BadInput:
         text = _blank_meta(text)
         if text == source.text:
             raise
-        parsed = _parse(text, source.name)
+        parsed = _parse(text, source.name, col0=col0)
     lines = _Lines(text)
     out = []
     for node, start, end in parsed:
@@ -183,20 +228,21 @@ def _split_sql(source: Source, unit0: int) -> list[Statement]:
     return out
 
 
-def _split_pretend(source: Source, unit0: int) -> list[Statement]:
+def _split_pretend(source: Source, unit0: int, bom: bool = False) -> list[Statement]:
     out: list[Statement] = []
     units: dict[str, int] = {}
     file_lines = _Lines(source.text)
     for query in parse_pretend(source.text):
         unit = units.setdefault(query.migration, unit0 + len(units))
         sql = query.sql
+        col0 = query.column - (1 if bom and query.line == 1 else 0)
         try:
-            parsed = _parse(sql, source.name, query.line, query.column)
+            parsed = _parse(sql, source.name, query.line, col0)
         except BadInput:
             if "?" not in sql:
                 raise
             sql = fill_placeholders(sql)
-            parsed = _parse(sql, source.name, query.line, query.column)
+            parsed = _parse(sql, source.name, query.line, col0)
         lines = _Lines(sql)
         for node, start, end in parsed:
             body = sql[start:end].rstrip().rstrip(";").rstrip()
