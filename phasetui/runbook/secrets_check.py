@@ -51,13 +51,13 @@ def secret_problems(path: Path, source: str) -> list[Problem]:
     if path.suffix.lower() in (".md", ".markdown"):
         return [
             Problem(path, n, f"this line holds {kind}; {_FIX}")
-            for n, line in enumerate(source.splitlines(), 1)
+            for n, line in enumerate(source.split("\n"), 1)  # only \n ends a line
             if (kind := secret_kind(line))
         ]
     try:
         data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError:
-        return []  # the loader reports bad TOML with its own line
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return []  # the loader reports unreadable TOML with its own line
     lines = LineIndex(source)
     problems = []
     for where, text in _strings(data, ()):
