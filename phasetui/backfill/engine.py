@@ -68,13 +68,21 @@ RATE_WINDOW_SECONDS = 30.0
 MAX_SWEEPS = 2  # extra passes per run over ranges the final check still finds rows in
 
 
-def open_connection(dsn: str, *, connect_timeout: int = 10) -> psycopg.Connection:
-    """An autocommit connection. A server that is starting up or shutting down is said so
-    (resumable, exit 3); any other failure to connect is the DSN's (host, password)."""
+def open_connection(
+    dsn: str, *, connect_timeout: int = 10, application_name: str = "phasetui backfill"
+) -> psycopg.Connection:
+    """An autocommit connection (named, so pg_stat_activity shows whose it is). A server
+    that is starting up or shutting down is said so (resumable, exit 3); any other failure
+    to connect is the DSN's (host, password)."""
     from phasetui.db.session import connect_error
 
     try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+        return psycopg.connect(
+            dsn,
+            autocommit=True,
+            connect_timeout=connect_timeout,
+            application_name=application_name,
+        )
     except psycopg.OperationalError as exc:
         gone = server_unavailable(exc, connecting=True)
         raise (gone or connect_error(dsn, exc)) from None
