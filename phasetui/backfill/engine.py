@@ -390,7 +390,7 @@ class BackfillEngine:
             try:
                 self._tick(monitor, crew, None)
                 result = self._finish(
-                    monitor, crew, prepared, started_wall, started, rows_before, stop, state, check
+                    monitor, crew, prepared, started_wall, started, rows_before, state, check
                 )
                 break
             except (psycopg.OperationalError, psycopg.InterfaceError):
@@ -743,7 +743,6 @@ class BackfillEngine:
         started_wall: str,
         started: float,
         rows_before: int,
-        stop: threading.Event,
         decided: str | None,
         check: dict[str, Any],
     ) -> BackfillResult:

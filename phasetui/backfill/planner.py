@@ -6,7 +6,10 @@ Workers claim them in key order, so the big early chunks keep claims rare and th
 ones keep every worker busy until the end: a worker that runs out of chunks to claim waits
 for at most about one batch of another's, instead of a whole 1/5 of a small table (with
 equal chunks, two workers on five chunks spent the last fifth of the run on one core).
-The last chunk has no upper bound: rows inserted past the old maximum key are still visited.
+The last chunk has no upper bound: the worker that takes it walks up to the largest key at
+that moment (worker.py), so rows inserted during the run are visited without the walk ever
+chasing new inserts. The largest key at planning (``Plan.key_max``) is where the final
+check ends (verify.py).
 
 An integer key is cut by arithmetic between its min and max; any other key (text, uuid,
 composite) by boundaries sampled with ``TABLESAMPLE SYSTEM``. Totals come from the key span
