@@ -277,3 +277,14 @@ def test_the_engine_refuses_a_recreated_table_in_the_api_too(db_dsn):
     with pytest.raises(UserError, match="recreated since this checkpoint"):
         run_backfill(db_dsn, spec)
     assert run_backfill(db_dsn, spec, restart=True).rows_this_run == 200
+
+
+def test_progress_says_verifying_while_the_final_check_runs(db_dsn):
+    make_items(db_dsn, 500)
+    spec = BackfillSpec.from_mapping(
+        {"table": "items", "set": ["v = 'x'", "n = n + 1"], "where": "v IS NULL"}
+    )
+    states: list[str] = []
+    result = run_backfill(db_dsn, spec, on_progress=lambda p: states.append(p.state))
+    assert result.state == "done" and "verifying" in states
+    assert states.index("verifying") > 0 and read_progress(db_dsn, "items.v").state == "done"

@@ -371,7 +371,9 @@ class BackfillEngine:
                 monitor = self._work(monitor, crew, stop, on_progress, progress_interval)
                 if crew.error is not None or stop.is_set():
                     break
-                monitor, outcome = self._checked(monitor, prepared, stop, check, sweeps)
+                monitor, outcome = self._checked(
+                    monitor, prepared, stop, check, sweeps, on_progress
+                )
                 if outcome == "sweep":
                     sweeps += 1
                     crew.reopen()
@@ -477,12 +479,13 @@ class BackfillEngine:
         stop: threading.Event,
         check: dict[str, Any],
         sweeps: int,
+        on_progress: Callable[[Progress], None] | None,
     ) -> tuple[psycopg.Connection, str | None]:
         """_after_chunks, again from the start after a lost monitor connection (it only
         reads, or adds the sweep's chunks in one transaction)."""
         for attempt in range(3):
             try:
-                return self._after_chunks(monitor, prepared, stop, check, sweeps)
+                return self._after_chunks(monitor, prepared, stop, check, sweeps, on_progress)
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 if attempt == 2:
                     check["error"] = f"the final check lost its connection: {str(exc).strip()}"
@@ -497,6 +500,7 @@ class BackfillEngine:
         stop: threading.Event,
         check: dict[str, Any],
         sweeps: int,
+        on_progress: Callable[[Progress], None] | None = None,
     ) -> tuple[psycopg.Connection, str | None]:
         """When every chunk is done: the same table still? the final check; then 'done',
         'incomplete', 'failed', 'interrupted', 'sweep' (another pass was planned), or None
@@ -518,7 +522,7 @@ class BackfillEngine:
             lambda: connect(self.dsn, SessionSettings.from_spec(prepared.spec, self.name)),
             max_retries=prepared.spec.max_retries,
             stop=stop,
-            on_step=lambda: self._heartbeat(monitor),
+            on_step=lambda: self._heartbeat(monitor, on_progress),
         )
         try:
             verdict = final_check(
@@ -615,8 +619,11 @@ class BackfillEngine:
             (state, self.name),
         )
 
-    def _heartbeat(self, conn: psycopg.Connection) -> None:
-        """While the final check runs: `status` elsewhere sees it is alive (about 1/s)."""
+    def _heartbeat(
+        self, conn: psycopg.Connection, on_progress: Callable[[Progress], None] | None
+    ) -> None:
+        """While the final check runs (about 1/s): `status` elsewhere sees it is alive, and
+        the caller's progress shows ``verifying``."""
         now = time.monotonic()
         if now - self._last_heartbeat < 1.0:
             return
@@ -625,6 +632,9 @@ class BackfillEngine:
             conn.execute(
                 "UPDATE phasetui.backfills SET updated_at = now() WHERE name = %s", (self.name,)
             )
+            row = store.load_state(conn, self.name)
+            if on_progress is not None and row is not None:
+                on_progress(progress_from(conn, row))
         except psycopg.Error:
             pass  # only a sign of life; the check itself goes on
 
