@@ -282,6 +282,7 @@ class ExternalJob:
                 "progress_query": self.progress_query,
                 "stall_seconds": self.spec.stall_seconds,
             },
+            final_check=_final_check(remaining),
         )
 
     def _detail(self, proc, initial, remaining, paused, stalled, stalls, samples, now) -> dict:
@@ -306,6 +307,18 @@ class ExternalJob:
             "rate": rate,
             "eta_seconds": eta,
         }
+
+
+def _final_check(remaining: int | None) -> dict:
+    """What "done" rests on here: the rows still to do, measured after the command ended
+    (the WHERE or the progress query), or — with neither — only the command's exit code."""
+    if remaining is None:
+        return {
+            "checked": False,
+            "skipped": "no --where or --progress-query: only the command's exit code says "
+            "it is done",
+        }
+    return {"checked": True, "rows_still_matching": remaining}
 
 
 def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:

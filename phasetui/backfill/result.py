@@ -77,8 +77,8 @@ class BackfillResult:
         c = self.final_check
         if not c:
             return ""
-        if "rows_still_matching" in c:
-            return "; final check: rows still match (see the error)"
+        if c.get("rows_still_matching"):
+            return f"; final check: {c['rows_still_matching']:,} rows still match"
         if c.get("checked") is False:
             return f"; final check skipped: {c.get('skipped')}"
         if c.get("checked") and self.state == "done":
