@@ -101,10 +101,6 @@ class ResultDestination:
     run_id: str
     step_id: str
 
-    @property
-    def relative_file(self) -> str:
-        return f"backfill/{self.step_id}.json"
-
     def record(self, result: BackfillResult, who: Any) -> Any:
         from phasetui.backfill.result import record_result
 
