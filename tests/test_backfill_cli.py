@@ -157,6 +157,7 @@ def test_external_command_streams_output_and_measures_progress(db_dsn, tmp_path)
     )
     assert result.state == "done" and result.exit_code == 0
     assert result.rows_updated == 2000 and nulls(db_dsn) == 0
+    assert result.final_check == {"checked": True, "rows_still_matching": 0}
     assert lines[0] == "chunk 0 done" and lines[-1] == "Backfill complete."
     assert result.output_tail[-1] == "Backfill complete."
     assert any(0 < p["rows_done"] < 2000 for p in progress)  # measured while it ran

@@ -67,7 +67,7 @@ def test_backfill_step_on_production_needs_its_name(tmp_path, production):
         input="prod\n",
     )
     assert result.exit_code == 1
-    assert "production environment: applying needs an explicit confirmation" in result.output
+    assert "production environment: it takes an explicit confirmation" in result.output
     with psycopg.connect(production) as conn:
         assert (
             conn.execute("SELECT count(*) FROM users WHERE preferences IS NULL").fetchone()[0]

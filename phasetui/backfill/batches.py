@@ -20,6 +20,10 @@ cached per session. The same batch as one plain statement (``bounded`` / ``open_
 data-modifying CTEs) needs ``RETURNING`` to count, which materialises every updated row:
 ≈6% of the server's time per row (bench/bench_backfill.py). The plain statement stays as
 the fallback for a role that may not create the function (no CREATE on schema phasetui).
+
+Every name and every piece of the user's SQL goes in through ``compose.ident`` /
+``compose.text`` and every statement here is run through ``compose.execute``: a ``%`` in a
+table, column or type name or in ``--set``/``--where`` reaches the server as typed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from phasetui.backfill.compose import ident
+from phasetui.backfill.compose import text as user_text
 from phasetui.backfill.expressions import ParsedUpdate
 from phasetui.backfill.keys import TableKey
 
@@ -39,14 +45,19 @@ class BatchSQL:
 
     bounded: sql.Composed  # batch with an upper bound: name, chunk, owner, lo, hi, next, last, span
     open_ended: sql.Composed  # batch with no upper bound (last chunk of a walked key)
-    next_bound: sql.Composed  # generic keys: the key `size` entries after lo (lo, hi?, size)
-    next_bound_open: sql.Composed
+    next_bound: sql.Composed  # generic keys: the key `size` entries after lo, below hi
     first_key_from: sql.Composed  # smallest key >= lo (and < hi when bounded): lo, hi
     first_key_from_open: sql.Composed
     min_key: sql.Composed
     max_key: sql.Composed
     sample_keys: sql.Composed  # TABLESAMPLE for chunk boundaries: pct
     explain: sql.Composed  # validates names/types without running: lo, hi
+    # The final check (verify.py): does the WHERE still match a row in [lo, hi) / [lo, hi]?
+    check_lt: sql.Composed  # lo, hi
+    check_le: sql.Composed  # lo, hi
+    count_lt: sql.Composed  # rows still matching, at most `limit`: lo, hi, limit
+    count_le: sql.Composed
+    next_bound_le: sql.Composed  # the key `size` entries after lo, up to hi inclusive
     function_name: str  # phasetui.<this>: named by a hash of its body
     function_ddl: sql.Composed  # CREATE FUNCTION (no parameters)
     function_body: str  # what pg_proc.prosrc must hold for an existing function to be used
@@ -57,17 +68,19 @@ class BatchSQL:
 _SKIP_BATCH = "OFFSET %(size)s "
 
 
-def _key_tuple(key: TableKey) -> sql.Composable:
-    cols = [sql.Identifier(c) for c in key.columns]
+def _key_tuple(key: TableKey, *, escape: bool = True) -> sql.Composable:
+    name = ident if escape else sql.Identifier
+    cols = [name(c) for c in key.columns]
     if len(cols) == 1:
         return cols[0]
     return sql.SQL("ROW({})").format(sql.SQL(", ").join(cols))
 
 
-def _param_tuple(key: TableKey, param: sql.Composable) -> sql.Composable:
+def _param_tuple(key: TableKey, param: sql.Composable, *, escape: bool = True) -> sql.Composable:
     """``(%(lo)s::text[])[1]::bigint`` for each key column: cursors travel as text[]."""
+    typ = user_text if escape else sql.SQL  # a type name may hold a `%` too
     parts = [
-        sql.SQL("({}::text[])[{}]::{}").format(param, sql.Literal(i + 1), sql.SQL(t))
+        sql.SQL("({}::text[])[{}]::{}").format(param, sql.Literal(i + 1), typ(t))
         for i, t in enumerate(key.types)
     ]
     if len(parts) == 1:
@@ -75,11 +88,8 @@ def _param_tuple(key: TableKey, param: sql.Composable) -> sql.Composable:
     return sql.SQL("ROW({})").format(sql.SQL(", ").join(parts))
 
 
-def _key_text_array(key: TableKey, alias: str | None = None) -> sql.Composable:
-    cols = [
-        sql.SQL("{}::text").format(sql.Identifier(alias, c) if alias else sql.Identifier(c))
-        for c in key.columns
-    ]
+def _key_text_array(key: TableKey) -> sql.Composable:
+    cols = [sql.SQL("{}::text").format(ident(c)) for c in key.columns]
     return sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(cols))
 
 
@@ -88,27 +98,26 @@ def user_sql(update: ParsedUpdate, *, escape: bool) -> tuple[sql.Composed, sql.C
     re-printed it. ``escape`` doubles ``%`` for text psycopg reads for placeholders; a
     function body or a text to lint is not read that way."""
 
-    def text(s: str) -> sql.SQL:
-        return sql.SQL(s.replace("%", "%%") if escape else s)
-
+    text = user_text if escape else sql.SQL
+    name = ident if escape else sql.Identifier
     sets = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(a.column), text(a.expression))
-        for a in update.assignments
+        sql.SQL("{} = {}").format(name(a.column), text(a.expression)) for a in update.assignments
     )
     where = sql.SQL(" AND ({})").format(text(update.where)) if update.where else sql.SQL("")
     return sets, where
 
 
 def build(key: TableKey, update: ParsedUpdate) -> BatchSQL:
-    table = sql.Identifier(key.schema, key.table)
+    table = ident(key.schema, key.table)
     k = _key_tuple(key)
-    order = sql.SQL(", ").join(sql.Identifier(c) for c in key.columns)
+    order = sql.SQL(", ").join(ident(c) for c in key.columns)
     lo = _param_tuple(key, sql.Placeholder("lo"))
     hi = _param_tuple(key, sql.Placeholder("hi"))
     # psycopg reads these statements for %(name)s placeholders: escape the user's `%`
     sets, user_where = user_sql(update, escape=True)
     lower = sql.SQL("{} >= {}").format(k, lo)
     upper = sql.SQL(" AND {} < {}").format(k, hi)
+    upper_le = sql.SQL(" AND {} <= {}").format(k, hi)
 
     def batch(range_sql: sql.Composable) -> sql.Composed:
         return sql.SQL(
@@ -138,27 +147,31 @@ SELECT (SELECT n FROM n), (SELECT count(*) FROM c), b.control, b.settings_versio
 FROM phasetui.backfills b WHERE b.name = %(name)s"""
         ).format(table=table, sets=sets, range=range_sql, user_where=user_where)
 
-    def key_from(bounded: bool, skip: str = "") -> sql.Composed:
+    def key_from(bound: sql.Composable, skip: str = "") -> sql.Composed:
         """The first key (after ``skip``) from the lower bound on, up to the upper one."""
         return sql.SQL(
             "SELECT {arr} FROM {table} WHERE {lower}{upper} ORDER BY {order} " + skip + "LIMIT 1"
-        ).format(
-            arr=_key_text_array(key),
-            table=table,
-            lower=lower,
-            upper=upper if bounded else sql.SQL(""),
-            order=order,
+        ).format(arr=_key_text_array(key), table=table, lower=lower, upper=bound, order=order)
+
+    def check(bound: sql.Composable) -> sql.Composed:
+        return sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {}{}{})").format(
+            table, lower, bound, user_where
         )
 
-    fn_name, fn_ddl, fn_body = _function(key, table, update)
-    desc = sql.SQL(", ").join(sql.SQL("{} DESC").format(sql.Identifier(c)) for c in key.columns)
+    def count(bound: sql.Composable) -> sql.Composed:
+        return sql.SQL(
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {}{}{} LIMIT %(limit)s) AS matching"
+        ).format(table, lower, bound, user_where)
+
+    no_bound = sql.SQL("")
+    fn_name, fn_ddl, fn_body = _function(key, update)
+    desc = sql.SQL(", ").join(sql.SQL("{} DESC").format(ident(c)) for c in key.columns)
     return BatchSQL(
         bounded=batch(sql.SQL("{}{}").format(lower, upper)),
         open_ended=batch(lower),
-        next_bound=key_from(True, skip=_SKIP_BATCH),
-        next_bound_open=key_from(False, skip=_SKIP_BATCH),
-        first_key_from=key_from(True),
-        first_key_from_open=key_from(False),
+        next_bound=key_from(upper, skip=_SKIP_BATCH),
+        first_key_from=key_from(upper),
+        first_key_from_open=key_from(no_bound),
         min_key=sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT 1").format(
             _key_text_array(key), table, order
         ),
@@ -171,6 +184,11 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
         explain=sql.SQL(
             "EXPLAIN UPDATE {table} SET {sets} WHERE {lower}{upper}{user_where}"
         ).format(table=table, sets=sets, lower=lower, upper=upper, user_where=user_where),
+        check_lt=check(upper),
+        check_le=check(upper_le),
+        count_lt=count(upper),
+        count_le=count(upper_le),
+        next_bound_le=key_from(upper_le, skip=_SKIP_BATCH),
         function_name=fn_name,
         function_ddl=fn_ddl,
         function_body=fn_body,
@@ -178,7 +196,7 @@ FROM phasetui.backfills b WHERE b.name = %(name)s"""
             "SELECT * FROM {}(%(name)s::text, %(chunk)s::integer, %(owner)s::text, "
             "%(lo)s::text[], %(hi)s::text[], %(next)s::text[], %(last)s::boolean, "
             "%(span)s::float8)"
-        ).format(sql.Identifier("phasetui", fn_name)),
+        ).format(ident("phasetui", fn_name)),
     )
 
 
@@ -218,20 +236,19 @@ END
 """
 
 
-def _function(
-    key: TableKey, table: sql.Identifier, update: ParsedUpdate
-) -> tuple[str, sql.Composed, str]:
-    """(name, CREATE FUNCTION): the body is text of its own, so ``%`` needs no escaping."""
-    k = _key_tuple(key)
+def _function(key: TableKey, update: ParsedUpdate) -> tuple[str, sql.Composed, str]:
+    """(name, CREATE FUNCTION): the body is a string literal of its own and the DDL runs
+    without parameters, so nothing in it is escaped (see compose.py)."""
+    k = _key_tuple(key, escape=False)
     sets_raw, user_where = user_sql(update, escape=False)
     body = (
         sql.SQL(_BODY)
         .format(
-            table=table,
+            table=sql.Identifier(key.schema, key.table),
             sets=sets_raw,
             k=k,
-            lower=sql.SQL("{} >= {}").format(k, _param_tuple(key, sql.SQL("$4"))),
-            hi=_param_tuple(key, sql.SQL("$5")),
+            lower=sql.SQL("{} >= {}").format(k, _param_tuple(key, sql.SQL("$4"), escape=False)),
+            hi=_param_tuple(key, sql.SQL("$5"), escape=False),
             user_where=user_where,
         )
         .as_string(None)

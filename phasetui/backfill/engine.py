@@ -5,11 +5,18 @@ later call — the same command re-run after Ctrl-C or kill -9, or the same comm
 second host — finds the row and resumes, refusing only when the spec changed (the checkpoint
 would not mean the same thing any more).
 
+A checkpoint belongs to the table it was made on (``pg_class.oid``): a table dropped and
+recreated, or restored with pg_restore, under the same name is not the one the checkpoint
+describes, and ``prepare`` refuses it (``--restart`` starts over on the new table).
+
 ``run`` starts this process's workers and, in the calling thread, a monitor that once a
 second refreshes the shared figures (rate, ETA, per-worker rows), follows live settings
-(worker count) and reports progress to the caller. It returns when the backfill is done,
-stopped, interrupted (``stop`` event set, e.g. Ctrl-C) or failed; workers always finish
-their current batch first, and every committed batch is in the checkpoint.
+(worker count) and reports progress to the caller. When every chunk is done it runs the
+final check (verify.py): ranges where the WHERE still matches get another pass (at most
+``MAX_SWEEPS`` per run), and a backfill with rows left is ``incomplete``, never ``done``.
+It returns when the backfill is done, incomplete, stopped, interrupted (``stop`` event set,
+e.g. Ctrl-C) or failed; workers always finish their current batch first, and every
+committed batch is in the checkpoint.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,29 +34,75 @@ import psycopg
 
 from phasetui.backfill import footprint, store
 from phasetui.backfill.batches import BatchSQL, build
+from phasetui.backfill.compose import execute
 from phasetui.backfill.expressions import ParsedUpdate, parse_assignments
 from phasetui.backfill.keys import TableKey, find_key
 from phasetui.backfill.lint_check import lint_batch
 from phasetui.backfill.planner import plan
 from phasetui.backfill.progress import Progress, progress_from
 from phasetui.backfill.result import BackfillResult
-from phasetui.backfill.retry import SessionSettings, backoff, hostname
+from phasetui.backfill.retry import (
+    Failure,
+    SessionSettings,
+    TableBusy,
+    apply_settings,
+    backoff,
+    classify,
+    connect,
+    hostname,
+    server_unavailable,
+)
 from phasetui.backfill.spec import BackfillSpec
 from phasetui.backfill.throttles import Throttles
+from phasetui.backfill.verify import (
+    Checker,
+    CheckInterrupted,
+    Verdict,
+    count_matching,
+    final_check,
+)
 from phasetui.backfill.worker import RECONNECT_SECONDS, BatchEvent, RunContext, Worker
 from phasetui.errors import UserError
 
 RATE_WINDOW_SECONDS = 30.0
+MAX_SWEEPS = 2  # extra passes per run over ranges the final check still finds rows in
 
 
-def open_connection(dsn: str, *, connect_timeout: int = 10) -> psycopg.Connection:
-    """An autocommit connection; a failure to connect is the user's (host, password)."""
+def open_connection(
+    dsn: str, *, connect_timeout: int = 10, application_name: str = "phasetui backfill"
+) -> psycopg.Connection:
+    """An autocommit connection (named, so pg_stat_activity shows whose it is). A server
+    that is starting up or shutting down is said so (resumable, exit 3); any other failure
+    to connect is the DSN's (host, password)."""
     from phasetui.db.session import connect_error
 
     try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+        return psycopg.connect(
+            dsn,
+            autocommit=True,
+            connect_timeout=connect_timeout,
+            application_name=application_name,
+        )
     except psycopg.OperationalError as exc:
+        gone = server_unavailable(exc, connecting=True)
+        raise (gone or connect_error(dsn, exc)) from None
+    except psycopg.ProgrammingError as exc:  # the DSN itself does not parse
         raise connect_error(dsn, exc) from None
+
+
+def table_oid(conn: psycopg.Connection, qualified_sql: str) -> int | None:
+    """The oid of the table now under that name (None: there is none)."""
+    row = conn.execute("SELECT to_regclass(%s)::oid", (qualified_sql,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def recreated_error(label: str, old: int, new: int) -> UserError:
+    return UserError(
+        f"the table {label} was recreated since this checkpoint (oid {old} → {new}): the "
+        "checkpoint describes the table it was made on, not this one",
+        "--restart to start over on this table (the --where decides which rows are filled), "
+        "or give another --name",
+    )
 
 
 @dataclass
@@ -68,6 +121,41 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _max_key(conn: psycopg.Connection, stmts: BatchSQL) -> list[str] | None:
+    row = execute(conn, stmts.max_key).fetchone()
+    return list(row[0]) if row is not None else None
+
+
+@dataclass
+class _Crew:
+    """This process's workers over one run: every pass's (for the figures) and the current
+    pass's (a new pass after the final check starts new ones)."""
+
+    ctx: RunContext
+    wanted: int
+    version_at_start: int = 0
+    pool: list[Worker] = field(default_factory=list)
+    current: list[Worker] = field(default_factory=list)
+    next_index: int = 0
+    error: str | None = None
+    samples: deque[tuple[float, int]] = field(default_factory=deque)
+    throttled_reported: float = 0.0
+    peak: int = 0  # most workers at once
+
+    def spawn(self) -> Worker:
+        w = Worker(self.ctx, self.next_index)
+        self.next_index += 1
+        w.start()
+        self.pool.append(w)
+        self.current.append(w)
+        live = sum(1 for x in self.current if x.is_alive() and not x.retire.is_set())
+        self.peak = max(self.peak, live)
+        return w
+
+    def reopen(self) -> None:
+        self.current = []
+
+
 class BackfillEngine:
     """One backfill against one target database."""
 
@@ -77,14 +165,44 @@ class BackfillEngine:
         self.name = spec.default_name
         self.prepared: Prepared | None = None
         self._footprint: footprint.Tracker | None = None
+        self._last_heartbeat = 0.0
         self.lint: list[str] = []  # the lint's warnings on the batch statement
 
     # -- prepare -----------------------------------------------------------------------
     def prepare(self, *, restart: bool = False) -> Prepared:
-        spec = self.spec
-        if spec.command:
+        """Finds the key, checks the SQL, and creates or resumes the checkpoint. A server
+        that goes away meanwhile is reported as such (ServerUnavailable, resumable)."""
+        if self.spec.command:
             raise UserError("this backfill runs an external command", "use run_external()")
+        attempt = 0
+        while True:
+            try:
+                return self._prepare(restart)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                gone = server_unavailable(exc, connecting=False)
+                if gone is None:
+                    raise
+                raise gone from None
+            except psycopg.Error as exc:
+                # Its statements run under the backfill's lock_timeout: a table held by a
+                # DDL makes them give up and try again, never queue (and hang) behind it.
+                kind = classify(exc)
+                if kind not in (Failure.LOCK, Failure.TIMEOUT, Failure.CONFLICT):
+                    raise
+                attempt += 1
+                if attempt > self.spec.max_retries:
+                    raise TableBusy(
+                        f"could not start the backfill on {self.spec.table}: {kind.value} "
+                        f"{attempt} times in a row ({str(exc).strip()}); no batch ran",
+                        "another session holds a lock on the table (see pg_locks); re-run the "
+                        "same command when it is gone: it resumes from the checkpoint",
+                    ) from None
+                time.sleep(backoff(attempt))
+
+    def _prepare(self, restart: bool) -> Prepared:
+        spec = self.spec
         with open_connection(self.dsn) as conn:
+            apply_settings(conn, SessionSettings.from_spec(spec, self.name))
             key = find_key(conn, spec.table, spec.key)
             update = parse_assignments(spec.set, spec.where)
             for a in update.assignments:
@@ -116,16 +234,32 @@ class BackfillEngine:
                             f"(table/key/set/where differ)",
                             "give another --name, or --restart to forget its checkpoint",
                         )
+                if (
+                    state is not None
+                    and not restart
+                    and state.table_oid is not None
+                    and state.table_oid != key.oid
+                ):
+                    raise recreated_error(key.qualified, state.table_oid, key.oid)
                 if state is not None and restart:
                     conn.execute("DELETE FROM phasetui.backfills WHERE name = %s", (self.name,))
                     state = None
                 if state is None:
                     self._create(conn, key, update, stmts)
                 else:
+                    if state.table_oid is None:
+                        # made by schema version 1: tied to the table found now; its final
+                        # check ends at today's largest key (rows past it are checked too)
+                        conn.execute(
+                            "UPDATE phasetui.backfills SET table_oid = %s, key_max = "
+                            "coalesce(key_max, %s) WHERE name = %s",
+                            (key.oid, _max_key(conn, stmts), self.name),
+                        )
                     conn.execute(
                         "UPDATE phasetui.backfills SET control = CASE WHEN control = 'stop' "
-                        "THEN 'run' ELSE control END, state = CASE WHEN state = 'failed' "
-                        "THEN 'running' ELSE state END, updated_at = now() WHERE name = %s",
+                        "THEN 'run' ELSE control END, state = CASE WHEN state IN ('failed', "
+                        "'incomplete', 'verifying') THEN 'running' ELSE state END, "
+                        "updated_at = now() WHERE name = %s",
                         (self.name,),
                     )
                 state = store.load_state(conn, self.name)
@@ -147,6 +281,11 @@ class BackfillEngine:
         try:
             conn.execute(stmts.explain, {"lo": None, "hi": None})
         except psycopg.Error as exc:
+            gone = server_unavailable(exc, connecting=False)
+            if gone is not None:  # a restart is not the SQL's fault
+                raise gone from None
+            if classify(exc) is not Failure.FATAL:
+                raise  # a lock or a timeout: retried by prepare()
             raise UserError(
                 f"the backfill's SQL does not run on {key.qualified}: {str(exc).strip()}",
                 "check the column names and types in --set / --where",
@@ -160,9 +299,9 @@ class BackfillEngine:
         conn.execute(
             """INSERT INTO phasetui.backfills (name, mode, table_name, key_columns, key_types,
                  integer_key, spec, fingerprint, batch_size, target_batch_seconds,
-                 pause_seconds, workers, keys_total, rows_estimate, state)
+                 pause_seconds, workers, keys_total, rows_estimate, state, table_oid, key_max)
                VALUES (%s, 'batched', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                       'planned')""",
+                       'planned', %s, %s)""",
             (
                 self.name,
                 key.qualified,
@@ -177,6 +316,8 @@ class BackfillEngine:
                 spec.workers,
                 p.keys_total,
                 p.rows_estimate,
+                key.oid,
+                p.key_max,
             ),
         )
         with conn.cursor() as cur:
@@ -213,7 +354,56 @@ class BackfillEngine:
             on_batch=on_batch,
             use_function=prepared.function_unavailable is None,
         )
-        wanted = workers or spec.workers
+        try:
+            monitor, rows_before = self._start(prepared)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            gone = server_unavailable(exc, connecting=False)
+            if gone is None:
+                raise
+            raise gone from None
+        crew = _Crew(ctx, wanted=workers or spec.workers)
+        crew.version_at_start = prepared.state.settings_version
+        check: dict[str, Any] = {}
+        state: str | None = None  # decided here; else from the chunks (see _finish)
+        sweeps = 0
+        try:
+            while True:
+                monitor = self._work(monitor, crew, stop, on_progress, progress_interval)
+                if crew.error is not None or stop.is_set():
+                    break
+                monitor, outcome = self._checked(
+                    monitor, prepared, stop, check, sweeps, on_progress
+                )
+                if outcome == "sweep":
+                    sweeps += 1
+                    crew.reopen()
+                    continue
+                state = outcome
+                break
+        except KeyboardInterrupt:
+            stop.set()
+        finally:
+            for w in crew.pool:
+                if stop.is_set():
+                    w.retire.set()
+            for w in crew.pool:
+                w.join()
+        for attempt in range(3):
+            try:
+                self._tick(monitor, crew, None)
+                result = self._finish(
+                    monitor, crew, prepared, started_wall, started, rows_before, state, check
+                )
+                break
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                if attempt == 2:
+                    raise
+                monitor = self._reconnect(monitor, None)
+        monitor.close()
+        return result
+
+    def _start(self, prepared: Prepared) -> tuple[psycopg.Connection, int]:
+        """The monitor's connection, the figures before this run, the state row 'running'."""
         monitor = open_connection(self.dsn)
         rows_before = self._rows_done(monitor)
         self._footprint = footprint.Tracker(prepared.key.qualified_sql)
@@ -228,86 +418,225 @@ class BackfillEngine:
         store.merge_detail(monitor, self.name, detail)
         monitor.execute(
             "UPDATE phasetui.backfills SET started_at = coalesce(started_at, now()), "
-            "state = CASE WHEN state IN ('planned', 'failed') THEN 'running' ELSE state END, "
-            "updated_at = now() WHERE name = %s",
+            "state = CASE WHEN state IN ('planned', 'failed', 'incomplete', 'verifying') "
+            "THEN 'running' ELSE state END, updated_at = now() WHERE name = %s",
             (self.name,),
         )
-        version_at_start = prepared.state.settings_version
-        pool: list[Worker] = []
-        samples: deque[tuple[float, int]] = deque()
-        throttled_reported = 0.0
-        next_index = 0
-        error: str | None = None
-        try:
-            while True:
-                try:
-                    if pool and not any(w.is_alive() for w in pool):
-                        break  # all finished: the final tick below has the last figures
-                    row = store.load_state(monitor, self.name)
-                    if row is None:
-                        error = "the backfill's state row was deleted"
-                        stop.set()
-                        break
-                    if row.settings_version != version_at_start:
-                        wanted = row.workers
-                    alive = [w for w in pool if w.is_alive() and not w.retire.is_set()]
-                    finished = [w for w in pool if not w.is_alive()]
-                    failed = [w for w in finished if w.outcome == "failed"]
-                    if failed and error is None:
-                        error = str(failed[0].error or failed[0].stats.last_error)
-                        store.set_error(monitor, self.name, error, failed=True)
-                        stop.set()
-                    terminal = {w.outcome for w in finished} & {"done", "stopped"}
-                    if not stop.is_set() and not terminal and row.control != "stop":
-                        while len(alive) < wanted:
-                            w = Worker(ctx, next_index)
-                            next_index += 1
-                            w.start()
-                            pool.append(w)
-                            alive.append(w)
-                        for w in alive[wanted:]:
-                            w.retire.set()
-                    throttled = sum(w.stats.throttled_seconds for w in pool)
-                    reason = next(
-                        (w.stats.throttle_reason for w in alive if w.stats.throttle_reason), None
-                    )
-                    progress = self._tick(
-                        monitor, pool, samples, throttled - throttled_reported, reason
-                    )
-                    throttled_reported = throttled
-                    if on_progress is not None:
-                        on_progress(progress)
-                    if pool and not any(w.is_alive() for w in pool):
-                        break
-                except (psycopg.OperationalError, psycopg.InterfaceError):
-                    # Server restart or a terminated session: the workers reconnect on
-                    # their own; the monitor does the same and carries on.
-                    monitor = self._reconnect(monitor, stop)
-                    continue
-                self._wait(stop, pool, progress_interval)
-        except KeyboardInterrupt:
-            stop.set()
-        finally:
-            stop_pending = stop.is_set()
-            for w in pool:
-                if stop_pending:
-                    w.retire.set()
-            for w in pool:
-                w.join()
-        throttled = sum(w.stats.throttled_seconds for w in pool)
+        return monitor, rows_before
+
+    def _work(
+        self,
+        monitor: psycopg.Connection,
+        crew: _Crew,
+        stop: threading.Event,
+        on_progress: Callable[[Progress], None] | None,
+        progress_interval: float,
+    ) -> psycopg.Connection:
+        """Keeps this round's workers going (and their count as set live) until they end:
+        every chunk done, stopped, interrupted, or a worker failed (``crew.error``)."""
+        while True:
+            try:
+                if crew.current and not any(w.is_alive() for w in crew.current):
+                    return monitor  # all finished: the final tick has the last figures
+                row = store.load_state(monitor, self.name)
+                if row is None:
+                    crew.error = "the backfill's state row was deleted"
+                    stop.set()
+                    return monitor
+                if not crew.current and row.control == "stop":
+                    return monitor  # stopped before this pass began
+                if row.settings_version != crew.version_at_start:
+                    crew.wanted = row.workers
+                alive = [w for w in crew.current if w.is_alive() and not w.retire.is_set()]
+                finished = [w for w in crew.current if not w.is_alive()]
+                failed = [w for w in finished if w.outcome == "failed"]
+                if failed and crew.error is None:
+                    crew.error = str(failed[0].error or failed[0].stats.last_error)
+                    store.set_error(monitor, self.name, crew.error, failed=True)
+                    stop.set()
+                terminal = {w.outcome for w in finished} & {"done", "stopped"}
+                if not stop.is_set() and not terminal and row.control != "stop":
+                    while len(alive) < crew.wanted:
+                        alive.append(crew.spawn())
+                    for w in alive[crew.wanted :]:
+                        w.retire.set()
+                progress = self._tick(monitor, crew, alive)
+                if on_progress is not None:
+                    on_progress(progress)
+                if crew.current and not any(w.is_alive() for w in crew.current):
+                    return monitor
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                # Server restart or a terminated session: the workers reconnect on
+                # their own; the monitor does the same and carries on.
+                monitor = self._reconnect(monitor, stop)
+                continue
+            self._wait(stop, crew.current, progress_interval)
+
+    def _checked(
+        self,
+        monitor: psycopg.Connection,
+        prepared: Prepared,
+        stop: threading.Event,
+        check: dict[str, Any],
+        sweeps: int,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> tuple[psycopg.Connection, str | None]:
+        """_after_chunks, again from the start after a lost monitor connection (it only
+        reads, or adds the sweep's chunks in one transaction)."""
         for attempt in range(3):
             try:
-                self._tick(monitor, pool, samples, throttled - throttled_reported, None)
-                result = self._finish(
-                    monitor, pool, prepared, started_wall, started, rows_before, error, stop
-                )
-                break
-            except (psycopg.OperationalError, psycopg.InterfaceError):
+                return self._after_chunks(monitor, prepared, stop, check, sweeps, on_progress)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 if attempt == 2:
-                    raise
-                monitor = self._reconnect(monitor, None)
-        monitor.close()
-        return result
+                    check["error"] = f"the final check lost its connection: {str(exc).strip()}"
+                    return monitor, "interrupted"
+                monitor = self._reconnect(monitor, stop)
+        raise AssertionError("unreachable")
+
+    def _after_chunks(
+        self,
+        monitor: psycopg.Connection,
+        prepared: Prepared,
+        stop: threading.Event,
+        check: dict[str, Any],
+        sweeps: int,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> tuple[psycopg.Connection, str | None]:
+        """When every chunk is done: the same table still? the final check; then 'done',
+        'incomplete', 'failed', 'interrupted', 'sweep' (another pass was planned), or None
+        (chunks are left: the round ended for another reason, see _finish)."""
+        row = store.load_state(monitor, self.name)
+        if row is None or row.control == "stop" or self._chunks_left(monitor):
+            return monitor, None
+        now_oid = table_oid(monitor, prepared.key.qualified_sql)
+        if now_oid != prepared.key.oid:
+            msg = (
+                f"the table {prepared.key.qualified} was dropped or recreated during the "
+                f"backfill (oid {prepared.key.oid} → {now_oid or 'none'})"
+            )
+            store.set_error(monitor, self.name, msg, failed=True)
+            check["error"] = msg
+            return monitor, "failed"
+        self._set_state(monitor, "verifying")
+        checker = Checker(
+            lambda: connect(self.dsn, SessionSettings.from_spec(prepared.spec, self.name)),
+            max_retries=prepared.spec.max_retries,
+            stop=stop,
+            on_step=lambda: self._heartbeat(monitor, on_progress),
+        )
+        try:
+            verdict = final_check(
+                checker, prepared.key, prepared.update, prepared.stmts, row.key_max
+            )
+            check.update(verdict.to_dict(), passes=sweeps + 1, key_max=row.key_max)
+            if verdict.clean:
+                return monitor, self._verified(monitor, verdict)
+            if sweeps < MAX_SWEEPS:
+                self._plan_sweep(monitor, prepared, verdict)
+                return monitor, "sweep"
+            left = count_matching(checker, prepared.stmts, verdict.found)
+        except CheckInterrupted as exc:
+            check["error"] = str(exc)
+            store.set_error(monitor, self.name, str(exc), failed=False)
+            self._set_state(monitor, "running")
+            return monitor, "interrupted"
+        except psycopg.Error as exc:
+            if classify(exc) is not Failure.FATAL:
+                raise
+            msg = f"the final check failed: {str(exc).strip()}"
+            check["error"] = msg
+            store.set_error(monitor, self.name, msg, failed=True)
+            return monitor, "failed"
+        finally:
+            checker.close()
+        from phasetui.backfill.verify import COUNT_LIMIT
+
+        shown = f"more than {COUNT_LIMIT:,}" if left > COUNT_LIMIT else f"{left:,}"
+        msg = (
+            f"not done: {shown} rows still match the --where in the key range walked, after "
+            f"{sweeps + 1} passes over them; does the --set leave them matching (a NULL "
+            "result), or does the application still write such rows? Re-run to try again"
+        )
+        check["rows_still_matching"] = left
+        check["error"] = msg
+        store.set_error(monitor, self.name, msg, failed=False)
+        self._set_state(monitor, "incomplete")
+        return monitor, "incomplete"
+
+    def _verified(self, monitor: psycopg.Connection, verdict: Verdict) -> str:
+        monitor.execute(
+            "UPDATE phasetui.backfills SET state = 'done', finished_at = now(), eta_seconds = 0,"
+            " verified_at = CASE WHEN %s THEN now() ELSE verified_at END,"
+            " detail = detail || jsonb_build_object('final_check', %s::jsonb),"
+            " updated_at = now() WHERE name = %s",
+            (verdict.checked, json.dumps(verdict.to_dict()), self.name),
+        )
+        return "done"
+
+    def _plan_sweep(
+        self, monitor: psycopg.Connection, prepared: Prepared, verdict: Verdict
+    ) -> None:
+        """Adds the ranges the final check found rows in as chunks of a new pass — unless
+        another process (a second host) already did: no chunk may then be left undone."""
+        with monitor.transaction():
+            monitor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"phasetui:{self.name}",)
+            )
+            if self._chunks_left(monitor):
+                return
+            number, pass_ = monitor.execute(
+                "SELECT coalesce(max(chunk), -1) + 1, coalesce(max(pass), 1) + 1 "
+                "FROM phasetui.backfill_chunks WHERE backfill = %s",
+                (self.name,),
+            ).fetchone()
+            rows = []
+            for i, found in enumerate(verdict.found):
+                lo, hi = found.chunk_bounds(prepared.key)
+                rows.append((self.name, number + i, lo, hi, lo, pass_))
+            with monitor.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO phasetui.backfill_chunks (backfill, chunk, lo, hi, cursor, pass)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
+            monitor.execute(
+                "UPDATE phasetui.backfills SET state = 'running', finished_at = NULL, "
+                "updated_at = now() WHERE name = %s",
+                (self.name,),
+            )
+
+    def _chunks_left(self, conn: psycopg.Connection) -> int:
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM phasetui.backfill_chunks WHERE backfill = %s AND NOT done",
+                (self.name,),
+            ).fetchone()[0]
+        )
+
+    def _set_state(self, conn: psycopg.Connection, state: str) -> None:
+        conn.execute(
+            "UPDATE phasetui.backfills SET state = %s, updated_at = now() WHERE name = %s",
+            (state, self.name),
+        )
+
+    def _heartbeat(
+        self, conn: psycopg.Connection, on_progress: Callable[[Progress], None] | None
+    ) -> None:
+        """While the final check runs (about 1/s): `status` elsewhere sees it is alive, and
+        the caller's progress shows ``verifying``."""
+        now = time.monotonic()
+        if now - self._last_heartbeat < 1.0:
+            return
+        self._last_heartbeat = now
+        try:
+            conn.execute(
+                "UPDATE phasetui.backfills SET updated_at = now() WHERE name = %s", (self.name,)
+            )
+            row = store.load_state(conn, self.name)
+            if on_progress is not None and row is not None:
+                on_progress(progress_from(conn, row))
+        except psycopg.Error:
+            pass  # only a sign of life; the check itself goes on
 
     def _reconnect(
         self, monitor: psycopg.Connection, stop: threading.Event | None
@@ -341,19 +670,19 @@ class BackfillEngine:
         ).fetchone()
         return int(row[0])
 
-    def _tick(
-        self,
-        conn: psycopg.Connection,
-        pool: list[Worker],
-        samples: deque[tuple[float, int]],
-        throttled_delta: float,
-        reason: str | None,
-    ) -> Progress:
-        """Refreshes the shared figures: per-worker rows, rate over a moving window, ETA."""
+    def _tick(self, conn: psycopg.Connection, crew: _Crew, alive: list[Worker] | None) -> Progress:
+        """Refreshes the shared figures: per-worker rows, rate over a moving window, ETA.
+        ``alive``: the workers whose throttle reason to show (None: the final tick)."""
         host = hostname()
         import os
 
-        for w in pool:
+        throttled = sum(w.stats.throttled_seconds for w in crew.pool)
+        throttled_delta = throttled - crew.throttled_reported
+        crew.throttled_reported = throttled
+        reason = next((w.stats.throttle_reason for w in alive or [] if w.stats.throttle_reason),
+                      None)  # fmt: skip
+        samples = crew.samples
+        for w in crew.pool:
             s = w.stats
             conn.execute(
                 """INSERT INTO phasetui.backfill_workers AS x (backfill, worker, host, os_pid,
@@ -419,31 +748,26 @@ class BackfillEngine:
     def _finish(
         self,
         conn: psycopg.Connection,
-        pool: list[Worker],
+        crew: _Crew,
         prepared: Prepared,
         started_wall: str,
         started: float,
         rows_before: int,
-        error: str | None,
-        stop: threading.Event,
+        decided: str | None,
+        check: dict[str, Any],
     ) -> BackfillResult:
-        remaining = conn.execute(
-            "SELECT count(*) FROM phasetui.backfill_chunks WHERE backfill = %s AND NOT done",
-            (self.name,),
-        ).fetchone()[0]
-        if remaining == 0 and error is None:
-            conn.execute(
-                "UPDATE phasetui.backfills SET state = 'done', finished_at = coalesce(finished_at,"
-                " now()), eta_seconds = 0, updated_at = now() WHERE name = %s",
-                (self.name,),
-            )
+        """The result. ``decided`` is the final check's verdict (done, incomplete, …); None
+        when the run ended before it (stopped, paused, interrupted, a worker failed).
+        Only the final check ever makes a backfill ``done``."""
         row = store.load_state(conn, self.name)
         assert row is not None
+        pool = crew.pool
         outcomes = {w.outcome for w in pool}
-        if error is not None:
+        error = crew.error or check.get("error")
+        if decided is not None:
+            state = decided
+        elif crew.error is not None:
             state = "failed"
-        elif remaining == 0:
-            state = "done"
         elif "stopped" in outcomes or row.control == "stop":
             state = "stopped"
         elif row.control == "pause":
@@ -472,13 +796,14 @@ class BackfillEngine:
             throttled_seconds=round(sum(w.stats.throttled_seconds for w in pool), 3),
             elapsed_seconds=round(elapsed, 3),
             rows_per_second=round(rows_run / elapsed, 1) if elapsed > 0 else None,
-            workers=len(pool) - sum(1 for w in pool if w.retire.is_set() and not stop.is_set()),
+            workers=crew.peak,
             batch_size=row.batch_size,
             started_at=started_wall,
             finished_at=_now(),
-            last_error=error or row.last_error,
+            last_error=None if state == "done" else (error or row.last_error),
             **self._footprint_figures(row),
             lint=list(self.lint),
+            final_check=dict(check),
             settings={
                 "batch_size": spec.batch_size,
                 "target_batch_seconds": spec.target_batch_seconds,

@@ -26,6 +26,14 @@ class Assignment:
 class ParsedUpdate:
     assignments: tuple[Assignment, ...]
     where: str | None  # re-printed
+    where_columns: frozenset[str] = frozenset()  # the columns the WHERE names
+
+    @property
+    def where_tells_filled(self) -> bool:
+        """Whether the WHERE filters on a column the SET writes (``prefs IS NULL`` with
+        ``prefs = …``): only then does a row it matches mean "not filled yet" — what the
+        final check relies on (the lint's ``backfill-not-idempotent`` reads it the same)."""
+        return bool(self.where_columns & {a.column for a in self.assignments})
 
 
 def _parse(text: str, what: str):
@@ -114,10 +122,36 @@ def parse_assignments(assignments: tuple[str, ...] | list[str], where: str | Non
     if len({a.column for a in out}) != len(out):
         raise BadInput("set: a column is assigned twice")
     where_sql = None
+    where_columns: set[str] = set()
     if stmt.whereClause is not None:
         _no_nested_writes(stmt.whereClause, "where")
         where_sql = _print(stmt.whereClause)
-    return ParsedUpdate(tuple(out), where_sql)
+        where_columns = _column_names(stmt.whereClause)
+    return ParsedUpdate(tuple(out), where_sql, frozenset(where_columns))
+
+
+def _column_names(node) -> set[str]:
+    """The (last part of the) names of every column reference under ``node``."""
+    from pglast import ast
+
+    found: set[str] = set()
+
+    def walk(n) -> None:
+        if isinstance(n, tuple | list):
+            for x in n:
+                walk(x)
+            return
+        if not isinstance(n, ast.Node):
+            return
+        if isinstance(n, ast.ColumnRef) and n.fields:
+            last = getattr(n.fields[-1], "sval", None)
+            if last is not None:
+                found.add(last)
+        for attr in n:
+            walk(getattr(n, attr))
+
+    walk(node)
+    return found
 
 
 def check_select(text: str, what: str) -> str:

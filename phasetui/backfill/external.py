@@ -29,6 +29,7 @@ import psycopg
 from psycopg import sql
 
 from phasetui.backfill import store
+from phasetui.backfill.compose import execute, ident, text
 from phasetui.backfill.engine import open_connection
 from phasetui.backfill.expressions import check_select, parse_assignments
 from phasetui.backfill.keys import find_key
@@ -68,14 +69,14 @@ class ExternalJob:
 
     def _count_by_key(self, conn: psycopg.Connection) -> int:
         key = self._key
-        table = sql.Identifier(key.schema, key.table)
-        where = sql.SQL(self.where.replace("%", "%%"))  # type: ignore[union-attr]
+        table = ident(key.schema, key.table)
+        where = text(self.where)  # type: ignore[arg-type]
         if not key.integer:
             q = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where)
-            return int(conn.execute(q).fetchone()[0])
-        col = sql.Identifier(key.columns[0])
-        lo, hi = conn.execute(
-            sql.SQL("SELECT min({c}), max({c}) FROM {t}").format(c=col, t=table)
+            return int(execute(conn, q).fetchone()[0])
+        col = ident(key.columns[0])
+        lo, hi = execute(
+            conn, sql.SQL("SELECT min({c}), max({c}) FROM {t}").format(c=col, t=table)
         ).fetchone()
         if lo is None:
             return 0
@@ -84,7 +85,7 @@ class ExternalJob:
         )
         total, start = 0, int(lo)
         while start <= int(hi):
-            total += int(conn.execute(q, (start, start + COUNT_SPAN)).fetchone()[0])
+            total += int(execute(conn, q, (start, start + COUNT_SPAN)).fetchone()[0])
             start += COUNT_SPAN
         return total
 
@@ -281,6 +282,7 @@ class ExternalJob:
                 "progress_query": self.progress_query,
                 "stall_seconds": self.spec.stall_seconds,
             },
+            final_check=_final_check(remaining),
         )
 
     def _detail(self, proc, initial, remaining, paused, stalled, stalls, samples, now) -> dict:
@@ -305,6 +307,18 @@ class ExternalJob:
             "rate": rate,
             "eta_seconds": eta,
         }
+
+
+def _final_check(remaining: int | None) -> dict:
+    """What "done" rests on here: the rows still to do, measured after the command ended
+    (the WHERE or the progress query), or — with neither — only the command's exit code."""
+    if remaining is None:
+        return {
+            "checked": False,
+            "skipped": "no --where or --progress-query: only the command's exit code says "
+            "it is done",
+        }
+    return {"checked": True, "rows_still_matching": remaining}
 
 
 def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:

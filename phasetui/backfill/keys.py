@@ -14,7 +14,14 @@ import psycopg
 
 from phasetui.errors import UserError
 
-_INT_TYPES = {"smallint", "integer", "bigint"}
+# The range of each integer key type: a batch's bounds are cast to the key's type, so a
+# bound one past the maximum (``2147483647 + batch_size`` for an ``integer``) is an error.
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+_INT_TYPES = set(INT_RANGES)
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,17 @@ class TableKey:
     index: str
     reltuples: float
     table_columns: tuple[str, ...]
+    oid: int = 0  # pg_class.oid: a dropped and recreated (or restored) table gets a new one
 
     @property
     def integer(self) -> bool:
         """A single integer column: ranges are computed by arithmetic, no index walk."""
         return len(self.columns) == 1 and self.types[0] in _INT_TYPES
+
+    @property
+    def int_max(self) -> int:
+        """The largest value the (integer) key's type holds: no bound may pass it."""
+        return INT_RANGES[self.types[0]][1]
 
     @property
     def qualified(self) -> str:
@@ -138,4 +151,5 @@ def find_key(conn: psycopg.Connection, table: str, key: tuple[str, ...] = ()) ->
         index=index,
         reltuples=float(reltuples),
         table_columns=tuple(types),
+        oid=int(oid),
     )

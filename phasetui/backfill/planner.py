@@ -6,7 +6,10 @@ Workers claim them in key order, so the big early chunks keep claims rare and th
 ones keep every worker busy until the end: a worker that runs out of chunks to claim waits
 for at most about one batch of another's, instead of a whole 1/5 of a small table (with
 equal chunks, two workers on five chunks spent the last fifth of the run on one core).
-The last chunk has no upper bound: rows inserted past the old maximum key are still visited.
+The last chunk has no upper bound: the worker that takes it walks up to the largest key at
+that moment (worker.py), so rows inserted during the run are visited without the walk ever
+chasing new inserts. The largest key at planning (``Plan.key_max``) is where the final
+check ends (verify.py).
 
 An integer key is cut by arithmetic between its min and max; any other key (text, uuid,
 composite) by boundaries sampled with ``TABLESAMPLE SYSTEM``. Totals come from the key span
@@ -24,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from phasetui.backfill.batches import BatchSQL
+from phasetui.backfill.compose import execute, ident, text
 from phasetui.backfill.expressions import ParsedUpdate
 from phasetui.backfill.keys import TableKey
 
@@ -45,6 +49,7 @@ class Plan:
     chunks: list[Chunk]
     keys_total: float
     rows_estimate: int
+    key_max: list[str] | None = None  # the largest key now: where the final check ends
 
 
 def plan(
@@ -54,8 +59,8 @@ def plan(
     stmts: BatchSQL,
     batch_size: int,
 ) -> Plan:
-    first = conn.execute(stmts.min_key).fetchone()
-    last = conn.execute(stmts.max_key).fetchone()
+    first = execute(conn, stmts.min_key).fetchone()
+    last = execute(conn, stmts.max_key).fetchone()
     if first is None or last is None:
         # An empty table has nothing to fill: rows inserted from now on are written by
         # the application, which already knows the new column.
@@ -74,14 +79,14 @@ def plan(
                 break
             chunks.append(Chunk(n, [str(start)], [str(end)]))
             start = end
-        return Plan(chunks, float(span), rows_estimate)
+        return Plan(chunks, float(span), rows_estimate, list(last[0]))
     keys_total = _keys_total(conn, key, small)
     sizes = chunk_sizes(int(keys_total), batch_size)
     n = len(sizes)
     bounds: list[list[str]] = [list(first[0])]
     if n >= 2:
         pct = min(100.0, 100.0 * n * 50 / max(keys_total, 1.0))
-        sample = [list(r[0]) for r in conn.execute(stmts.sample_keys, {"pct": pct}).fetchall()]
+        sample = [list(r[0]) for r in execute(conn, stmts.sample_keys, {"pct": pct}).fetchall()]
         done = 0
         for size in sizes[:-1]:
             if not sample:
@@ -93,7 +98,7 @@ def plan(
     chunks = [
         Chunk(i, b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)
     ]
-    return Plan(chunks, keys_total, rows_estimate)
+    return Plan(chunks, keys_total, rows_estimate, list(last[0]))
 
 
 def chunk_sizes(total: int, batch_size: int) -> list[int]:
@@ -118,7 +123,7 @@ def chunk_sizes(total: int, batch_size: int) -> list[int]:
 def _after(conn: psycopg.Connection, key: TableKey, a: list[str], b: list[str]) -> bool:
     """Whether key value ``a`` sorts after ``b``, compared by the server in the key's types."""
     casts = [
-        sql.SQL("({}::text[])[{}]::{}").format(sql.Placeholder(p), sql.Literal(i + 1), sql.SQL(t))
+        sql.SQL("({}::text[])[{}]::{}").format(sql.Placeholder(p), sql.Literal(i + 1), text(t))
         for p in ("a", "b")
         for i, t in enumerate(key.types)
     ]
@@ -126,7 +131,7 @@ def _after(conn: psycopg.Connection, key: TableKey, a: list[str], b: list[str]) 
     q = sql.SQL("SELECT ROW({}) > ROW({})").format(
         sql.SQL(", ").join(casts[:n]), sql.SQL(", ").join(casts[n:])
     )
-    row = conn.execute(q, {"a": a, "b": b}).fetchone()
+    row = execute(conn, q, {"a": a, "b": b}).fetchone()
     return bool(row and row[0])
 
 
@@ -139,20 +144,20 @@ def _is_small(conn: psycopg.Connection, key: TableKey) -> bool:
 def _keys_total(conn: psycopg.Connection, key: TableKey, small: bool) -> float:
     if not small:
         return max(key.reltuples, 1.0)
-    q = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(key.schema, key.table))
-    return float(conn.execute(q).fetchone()[0])
+    q = sql.SQL("SELECT count(*) FROM {}").format(ident(key.schema, key.table))
+    return float(execute(conn, q).fetchone()[0])
 
 
 def _rows_estimate(
     conn: psycopg.Connection, key: TableKey, update: ParsedUpdate, small: bool
 ) -> int:
     """Rows the WHERE filter selects: counted on a small table, the planner's guess else."""
-    table = sql.Identifier(key.schema, key.table)
-    where = sql.SQL(update.where.replace("%", "%%")) if update.where else sql.SQL("true")
+    table = ident(key.schema, key.table)
+    where = text(update.where) if update.where else sql.SQL("true")
     if small:
         q = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where)
-        return int(conn.execute(q).fetchone()[0])
+        return int(execute(conn, q).fetchone()[0])
     q = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}").format(table, where)
-    raw = conn.execute(q).fetchone()[0]
+    raw = execute(conn, q).fetchone()[0]
     data = raw if isinstance(raw, list) else json.loads(raw)
     return int(data[0]["Plan"]["Plan Rows"])

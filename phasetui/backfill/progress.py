@@ -69,7 +69,9 @@ class Progress:
     mode: str
     table: str
     key: list[str]
-    state: str  # running / paused / stopping / stopped / interrupted / done / failed / planned
+    # running / paused / stopping / stopped / interrupted / verifying / done / incomplete /
+    # failed / planned
+    state: str
     control: str
     rows_done: int
     rows_total_estimate: int | None
@@ -109,13 +111,14 @@ class Progress:
 def _derive_state(
     row: store.StateRow, live: int, chunks_total: int, chunks_done: int, age: float
 ) -> str:
-    if row.state in ("done", "failed"):
+    if row.state in ("done", "failed", "incomplete"):
         return row.state
     if row.mode == "external":
         # The watching process refreshes the row every few seconds while the command runs.
         live = int(row.state == "running" and row.finished_at is None and age < LIVE_SECONDS)
     if row.mode == "batched" and chunks_total == chunks_done and row.started_at is not None:
-        return "done"
+        # every range walked, but only the final check makes it done (engine.py)
+        return "verifying" if age < LIVE_SECONDS else "interrupted"
     if row.control == "stop":
         return "stopping" if live else "stopped"
     if row.control == "pause":

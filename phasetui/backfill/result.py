@@ -21,7 +21,9 @@ class BackfillResult:
     key: list[str]
     set: list[str]
     where: str | None
-    state: str  # done / stopped / interrupted / paused / failed
+    # done (the final check found nothing left, or could not apply: see final_check) /
+    # incomplete (rows still match) / stopped / interrupted / paused / failed
+    state: str
     rows_updated: int  # by every run of this backfill, from the checkpoint
     rows_this_run: int
     batches: int
@@ -48,6 +50,9 @@ class BackfillResult:
     index_bytes_before: int | None = None
     index_bytes_after: int | None = None
     lint: list[str] = field(default_factory=list)  # the lint's warnings on the batch statement
+    # verify.py: checked / skipped (why) / ranges_with_rows / statements / seconds / passes,
+    # rows_still_matching when incomplete, error when it could not finish
+    final_check: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -64,8 +69,23 @@ class BackfillResult:
         return (
             f"backfill {self.name}: {self.state}, {self.rows_this_run:,} rows this run "
             f"({self.rows_updated:,} in total), {self.batches:,} batches, {self.retries} retries, "
-            f"{self.elapsed_seconds:.1f}s{rate}{self.footprint_summary()}"
+            f"{self.elapsed_seconds:.1f}s{rate}{self.check_summary()}{self.footprint_summary()}"
         )
+
+    def check_summary(self) -> str:
+        """``; final check: no row left to fill`` (or why it did not apply, or what is left)."""
+        c = self.final_check
+        if not c:
+            return ""
+        if c.get("rows_still_matching"):
+            return f"; final check: {c['rows_still_matching']:,} rows still match"
+        if c.get("checked") is False:
+            return f"; final check skipped: {c.get('skipped')}"
+        if c.get("checked") and self.state == "done":
+            passes = c.get("passes", 1)
+            again = f" after {passes} passes" if passes > 1 else ""
+            return f"; final check: no row left to fill{again}"
+        return ""
 
     def footprint_summary(self) -> str:
         """``; server WAL 843.0 MB; users 153.0 MB → 451.0 MB: VACUUM …`` (or nothing)."""

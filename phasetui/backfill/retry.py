@@ -19,6 +19,7 @@ import psycopg
 from psycopg import errors as pgerr
 
 from phasetui.backfill.spec import BackfillSpec
+from phasetui.errors import UserError
 
 
 class Failure(Enum):
@@ -44,6 +45,51 @@ def classify(exc: BaseException) -> Failure:
         if sqlstate is None or sqlstate.startswith("08"):
             return Failure.CONNECTION
     return Failure.FATAL
+
+
+class Resumable(UserError):
+    """The backfill could not start for a passing reason: nothing committed is lost, and the
+    same command resumes from the checkpoint (exit code 3, like a stopped backfill)."""
+
+    exit_code = 3
+
+
+class ServerUnavailable(Resumable):
+    """The server restarted, is starting up or shutting down."""
+
+
+class TableBusy(Resumable):
+    """Another session kept the table (or the checkpoint) locked for every try."""
+
+
+RESUME_HINT = "re-run the same command once the server is up: it resumes from the checkpoint"
+
+# What libpq reports when the server exists but does not take connections (yet).
+_NOT_ACCEPTING = (
+    ("the database system is starting up", "is starting up"),
+    ("not yet accepting connections", "is starting up"),
+    ("the database system is in recovery mode", "is recovering after a crash"),
+    ("the database system is shutting down", "is shutting down"),
+)
+
+
+def server_unavailable(exc: BaseException, *, connecting: bool) -> ServerUnavailable | None:
+    """A ServerUnavailable saying what happened to the server, or None when ``exc`` is not
+    about the server going away (a wrong host or password is the DSN's, not a restart)."""
+    text = str(exc).lower()
+    for pattern, what in _NOT_ACCEPTING:
+        if pattern in text:
+            return ServerUnavailable(
+                f"the database server {what} and does not accept connections yet; no batch ran",
+                RESUME_HINT,
+            )
+    if not connecting and classify(exc) is Failure.CONNECTION:
+        return ServerUnavailable(
+            "the server closed the connection while the backfill was starting (it restarted, "
+            "or the session was terminated) before any batch ran",
+            RESUME_HINT,
+        )
+    return None
 
 
 def backoff(attempt: int, base: float = 0.05, cap: float = 2.0) -> float:
@@ -84,6 +130,12 @@ def connect(
         connect_timeout=connect_timeout,
         application_name=settings.application_name,
     )
+    apply_settings(conn, settings)
+    return conn
+
+
+def apply_settings(conn: psycopg.Connection, settings: SessionSettings) -> None:
+    """The backfill's timeouts (and commit mode) for every statement of this session."""
     conn.execute(
         "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false),"
         " set_config('synchronous_commit', %s, false)",
@@ -93,7 +145,6 @@ def connect(
             "on" if settings.synchronous_commit else "off",
         ),
     )
-    return conn
 
 
 def hostname() -> str:

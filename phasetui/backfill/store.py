@@ -12,11 +12,18 @@ Three small tables, readable by any session (a pairing partner, the TUI, a secon
   session is gone (or whose heartbeat is stale) can be claimed by anyone.
 - ``backfill_workers``: one row per worker (host, pid, current range, batch size), refreshed
   by its process; it is what "who is working on this" shows.
+
+Schema version 2 ties a checkpoint to the table it was made on (``table_oid``: a table
+dropped and recreated, or restored with pg_restore, has a new oid) and keeps the largest key
+at planning (``key_max``), the upper end of the final check (verify.py); chunks carry the
+``pass`` that made them (1, or a later sweep over rows the final check still found).
+``ensure_schema`` adds these to version-1 tables in place.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +31,7 @@ import psycopg
 from psycopg.sql import Composable, Identifier
 
 SCHEMA = "phasetui"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS phasetui;
@@ -57,6 +64,9 @@ CREATE TABLE IF NOT EXISTS phasetui.backfills (
     started_at timestamptz,
     updated_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
+    table_oid oid,
+    key_max text[],
+    verified_at timestamptz,
     CONSTRAINT backfills_control_check CHECK (control IN ('run', 'pause', 'stop'))
 );
 CREATE TABLE IF NOT EXISTS phasetui.backfill_chunks (
@@ -75,6 +85,7 @@ CREATE TABLE IF NOT EXISTS phasetui.backfill_chunks (
     retries integer NOT NULL DEFAULT 0,
     started_at timestamptz,
     finished_at timestamptz,
+    pass integer NOT NULL DEFAULT 1,
     PRIMARY KEY (backfill, chunk)
 );
 CREATE TABLE IF NOT EXISTS phasetui.backfill_workers (
@@ -97,8 +108,19 @@ CREATE TABLE IF NOT EXISTS phasetui.backfill_workers (
     PRIMARY KEY (backfill, worker)
 );
 COMMENT ON SCHEMA phasetui IS
-    'phasetui backfill checkpoints (schema version 1); safe to drop once no backfill runs';
+    'phasetui backfill checkpoints (schema version 2); safe to drop once no backfill runs';
 """
+
+# Version 1 → 2, in place (every statement is a no-op on a version-2 schema).
+MIGRATE_V2 = """
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE phasetui.backfills ADD COLUMN IF NOT EXISTS table_oid oid,
+    ADD COLUMN IF NOT EXISTS key_max text[], ADD COLUMN IF NOT EXISTS verified_at timestamptz;
+ALTER TABLE phasetui.backfill_chunks ADD COLUMN IF NOT EXISTS pass integer NOT NULL DEFAULT 1;
+COMMENT ON SCHEMA phasetui IS
+    'phasetui backfill checkpoints (schema version 2); safe to drop once no backfill runs';
+"""
+_V2_COLUMNS = {"table_oid", "key_max", "verified_at"}
 
 # Live settings any session may change; name -> (column, python type).
 SETTINGS: dict[str, tuple[str, type]] = {
@@ -115,12 +137,42 @@ def schema_exists(conn: psycopg.Connection) -> bool:
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:
-    """Creates the checkpoint tables once; two hosts starting together do not collide."""
-    if schema_exists(conn) and _has_table(conn, "backfill_workers"):
+    """Creates the checkpoint tables once, or brings version-1 tables to version 2; two
+    hosts starting together do not collide."""
+    if schema_exists(conn) and _has_table(conn, "backfill_workers") and _is_v2(conn):
         return
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
-        conn.execute(DDL)
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('phasetui.backfill.schema'))")
+            conn.execute(DDL)
+            if not _is_v2(conn):
+                conn.execute(MIGRATE_V2)
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable) as exc:
+        from phasetui.errors import UserError
+
+        raise UserError(
+            "the backfill checkpoint tables (schema phasetui) are from an older phasetui and "
+            f"could not be brought to version {SCHEMA_VERSION}: {str(exc).strip()}",
+            "run the backfill once as the owner of schema phasetui (or when no older "
+            "phasetui backfill is running); nothing was written",
+        ) from None
+
+
+def _is_v2(conn: psycopg.Connection) -> bool:
+    return _V2_COLUMNS <= _state_columns(conn) and "pass" in _columns(conn, "backfill_chunks")
+
+
+def _columns(conn: psycopg.Connection, table: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+        "AND NOT attisdropped",
+        (f"phasetui.{table}",),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _state_columns(conn: psycopg.Connection) -> set[str]:
+    return _columns(conn, "backfills")
 
 
 def ensure_batch_function(
@@ -221,15 +273,33 @@ class StateRow:
     started_at: Any
     updated_at: Any
     finished_at: Any
+    table_oid: int | None = None  # None: made by schema version 1 (adopted on the next run)
+    key_max: list[str] | None = None  # the largest key at planning: the final check's end
+    verified_at: Any = None  # when the final check last found nothing left to fill
 
 
 _STATE_COLUMNS = [f for f in StateRow.__dataclass_fields__]
 
 
+_KNOWN_V2: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+
+
+def _select_list(conn: psycopg.Connection) -> str:
+    """The row's columns; on a version-1 schema (read by `status` before any run migrated
+    it) the newer ones read as NULL. Looked up once per connection."""
+    if conn in _KNOWN_V2:
+        return ", ".join(_STATE_COLUMNS)
+    have = _state_columns(conn)
+    if _V2_COLUMNS <= have:
+        _KNOWN_V2.add(conn)
+    return ", ".join(c if c in have or c not in _V2_COLUMNS else f"NULL AS {c}"
+                     for c in _STATE_COLUMNS)  # fmt: skip
+
+
 def load_state(conn: psycopg.Connection, name: str) -> StateRow | None:
     if not schema_exists(conn):
         return None
-    cols = ", ".join(_STATE_COLUMNS)
+    cols = _select_list(conn)
     row = conn.execute(f"SELECT {cols} FROM phasetui.backfills WHERE name = %s", (name,)).fetchone()
     if row is None:
         return None
@@ -239,7 +309,7 @@ def load_state(conn: psycopg.Connection, name: str) -> StateRow | None:
 def list_state(conn: psycopg.Connection) -> list[StateRow]:
     if not schema_exists(conn):
         return []
-    cols = ", ".join(_STATE_COLUMNS)
+    cols = _select_list(conn)
     rows = conn.execute(f"SELECT {cols} FROM phasetui.backfills ORDER BY created_at, name")
     return [StateRow(*r) for r in rows.fetchall()]
 

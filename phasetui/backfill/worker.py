@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from phasetui.backfill.batches import BatchSQL
+from phasetui.backfill.compose import execute
 from phasetui.backfill.keys import TableKey
 from phasetui.backfill.retry import Failure, SessionSettings, backoff, classify, connect, hostname
 from phasetui.backfill.throttles import Throttles
@@ -166,6 +167,7 @@ class Worker(threading.Thread):
         self.chunk: int | None = None
         self.cursor: list[str] = []
         self.chunk_hi: list[str] | None = None
+        self.frozen_max: list[str] | None = None  # the open chunk's end (see _claim)
         self.throttles = ctx.make_throttles()
         self._consecutive = 0
         self._last_heartbeat = 0.0
@@ -297,6 +299,10 @@ class Worker(threading.Thread):
             return False
         self.chunk, self.cursor, self.chunk_hi = row[0], list(row[1]), row[2]
         self.stats.chunk = self.chunk
+        if self.chunk_hi is None:
+            # The open last chunk ends at the largest key now (see _batch).
+            found = execute(self._conn(), self.ctx.stmts.max_key).fetchone()
+            self.frozen_max = list(found[0]) if found is not None else None
         return True
 
     def _resync_chunk(self) -> None:
@@ -349,19 +355,38 @@ class Worker(threading.Thread):
         ctx, conn, key, stmts = self.ctx, self._conn(), self.ctx.key, self.ctx.stmts
         size, lo, chunk_hi = self.size, self.cursor, self.chunk_hi
         self.stats.state = "running"
+        if chunk_hi is None and self.frozen_max is None:
+            self._move(lo, lo, True, 0.0)  # the table was empty when the chunk was claimed
+            return
         if key.integer:
             lo_i = int(lo[0])
             hi_i = lo_i + size
-            last = chunk_hi is not None and hi_i >= int(chunk_hi[0])
+            hi: list[str] | None
+            end = int(chunk_hi[0]) if chunk_hi is not None else int(self.frozen_max[0]) + 1
+            if chunk_hi is None and lo_i >= end:
+                # Past the largest key there was when this worker took the open last chunk:
+                # rows inserted since are the application's (the walk would chase them).
+                self._move(lo, lo, True, 0.0)
+                return
+            last = hi_i >= end
             if last:
-                hi_i = int(chunk_hi[0])
-            hi: list[str] | None = [str(hi_i)]
-            nxt = hi
-            span = float(hi_i - lo_i)
-            stmt = stmts.bounded
+                hi_i = end
+            if hi_i > key.int_max:
+                # The bound one past the end of the key's type does not fit in it
+                # (2147483647 + 1 for an integer): this last batch takes every key from lo
+                # on — none can exist past the maximum.
+                hi, nxt, stmt = None, lo, stmts.open_ended
+                span = float(key.int_max - lo_i + 1)
+            else:
+                hi = [str(hi_i)]
+                nxt = hi
+                span = float(hi_i - lo_i)
+                stmt = stmts.bounded
         else:
-            q = stmts.next_bound if chunk_hi is not None else stmts.next_bound_open
-            found = conn.execute(q, {"lo": lo, "hi": chunk_hi, "size": size}).fetchone()
+            # The open last chunk walks up to the largest key there was when this worker took
+            # it (then one batch takes the rest from there): it never chases new inserts.
+            bound = chunk_hi if chunk_hi is not None else self.frozen_max
+            found = conn.execute(stmts.next_bound, {"lo": lo, "hi": bound, "size": size}).fetchone()
             if found is not None:
                 hi, nxt, last, stmt = list(found[0]), list(found[0]), False, stmts.bounded
             else:
@@ -429,11 +454,15 @@ class Worker(threading.Thread):
         stmts, chunk_hi = self.ctx.stmts, self.chunk_hi
         q = stmts.first_key_from if chunk_hi is not None else stmts.first_key_from_open
         found = self._conn().execute(q, {"lo": nxt, "hi": chunk_hi}).fetchone()
-        if found is None:
-            end = int(chunk_hi[0]) if chunk_hi is not None else int(nxt[0])
-            self._move(nxt, chunk_hi or nxt, True, float(end - int(nxt[0])))
-        elif int(found[0][0]) > int(nxt[0]):
-            self._move(nxt, list(found[0]), False, float(int(found[0][0]) - int(nxt[0])))
+        start = int(nxt[0])
+        if chunk_hi is not None:
+            end = int(chunk_hi[0])
+        else:  # the open chunk ends past the largest key when it was taken (see _claim)
+            end = int(self.frozen_max[0]) + 1 if self.frozen_max else start
+        if found is None or (chunk_hi is None and int(found[0][0]) >= end):
+            self._move(nxt, chunk_hi or nxt, True, float(max(0, end - start)))
+        elif int(found[0][0]) > start:
+            self._move(nxt, list(found[0]), False, float(int(found[0][0]) - start))
 
     def _adapt(self, seconds: float, span: float | None) -> None:
         """Sizes the next batch so that it takes about ``target_batch_seconds``.

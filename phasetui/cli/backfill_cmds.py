@@ -1,25 +1,28 @@
 """``phasetui backfill``: run, watch and command batched online backfills.
 
-Thin: options → :mod:`phasetui.backfill` → a rich progress bar, or JSON lines for cron logs
-(``--format json``). psycopg and rich load only when a verb runs, never for ``--help``.
+Thin: options → :mod:`phasetui.ops.backfill_run` (the gate, where the result is recorded,
+the run itself, the signals, the exit codes) → a rich progress bar, or JSON lines for cron
+logs (``--format json``). psycopg and rich load only when a verb runs, never for ``--help``.
 Ctrl-C stops cleanly after the current batch (a second Ctrl-C quits at once — still safe:
 every committed batch is in the checkpoint); running the same command again resumes.
 
-Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped / interrupted / paused (resumable).
+Every verb that writes (run, pause, resume, stop, set, forget) honours the environment's
+``read_only`` and ``production`` exactly as ``apply`` does: read-only refuses, production
+needs ``--yes-i-mean-production NAME`` or the name typed at a prompt (on a terminal).
+
+Exit codes: 0 done, 1 failed or incomplete, 2 bad input, 3 stopped / interrupted / paused
+or the server restarting (resumable).
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 import time
 from typing import Any
 
 import click
-
-EXIT_RESUMABLE = 3
 
 _ENV = click.option("--env", "env", default=None, metavar="NAME", help="A named environment.")
 _DSN = click.option(
@@ -33,12 +36,40 @@ _FORMAT = click.option(
     show_default=True,
     help="json: one JSON object per line (for cron logs).",
 )
+_CONFIRM = click.option(
+    "--yes-i-mean-production",
+    "confirm",
+    default=None,
+    metavar="ENV",
+    help="Confirm a production environment by typing its name.",
+)
 
 
-def _dsn(env: str | None, dsn: str | None) -> str:
+def _target(env: str | None, dsn: str | None):
     from phasetui.db.targets import resolve_target
 
-    return resolve_target(env=env, dsn=dsn).dsn
+    return resolve_target(env=env, dsn=dsn)
+
+
+def confirm_write(environment, confirm: str | None, action: str) -> None:  # noqa: ANN001
+    """The gate of every writing verb: asks for a production environment's name on a
+    terminal when no --yes-i-mean-production was given, then lets the domain decide."""
+    from phasetui.ops.backfill_run import check_write_allowed, needs_confirmation
+
+    if needs_confirmation(environment, confirm) and sys.stdin.isatty():
+        confirm = click.prompt(
+            f"{environment.name} is PRODUCTION. Type its name to {action}",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    check_write_allowed(environment, confirm, action)
+
+
+def _writable_target(env: str | None, dsn: str | None, confirm: str | None, action: str) -> str:
+    target = _target(env, dsn)
+    confirm_write(target.environment, confirm, action)
+    return target.dsn
 
 
 def _emit(obj: dict[str, Any]) -> None:
@@ -81,35 +112,6 @@ def _progress_line(p) -> dict[str, Any]:
         "table_bytes": p.detail.get("table_bytes"),
         "last_error": p.last_error,
     }
-
-
-class _Interrupt:
-    """First Ctrl-C: stop after the current batch. Second: quit now (still safe)."""
-
-    def __init__(self, stop: threading.Event, fmt: str) -> None:
-        self.stop, self.fmt = stop, fmt
-        self.previous: Any = None
-
-    def __enter__(self) -> _Interrupt:
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-            signal.signal(signal.SIGTERM, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.stop.set()
-        msg = "stopping after the current batch (Ctrl-C again to quit now)"
-        if self.fmt == "json":
-            _emit({"event": "interrupt", "message": msg})
-        else:
-            click.echo(msg, err=True)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @click.group()
@@ -156,6 +158,7 @@ def backfill() -> None:
 @click.option("--run-id", default=None, help="The audit run to record the result in.")
 @click.option("--step", "step_id", default=None, help="The runbook step id (backfill/STEP.json).")
 @click.option("--as", "as_name", default=None, help="Who is acting (for the audit event).")
+@_CONFIRM
 @_FORMAT
 def run(
     env: str | None,
@@ -170,34 +173,31 @@ def run(
     run_id: str | None,
     step_id: str | None,
     as_name: str | None,
+    confirm: str | None,
     **options: Any,
 ) -> None:
     """Run (or resume) a backfill until it is done, stopped, or Ctrl-C."""
     from phasetui.backfill.spec import BackfillSpec
-    from phasetui.errors import UserError
+    from phasetui.ops.backfill_run import check_result_file, result_destination
 
-    if run_id and not audit_repo:
-        raise UserError("--run-id needs --audit-repo")
-    target = _dsn(env, dsn)
     mapping = {k: v for k, v in options.items() if v not in (None, ())}
     if "sets" in mapping:
         mapping["set"] = list(mapping.pop("sets"))
     if sync_commit:
         mapping["synchronous_commit"] = True
     spec = BackfillSpec.from_mapping(mapping)
+    # Where the result goes is checked before anything runs: a typo must not cost a table.
+    destination = result_destination(audit_repo, run_id, step_id, spec.default_name)
+    check_result_file(result_path)
+    target = _writable_target(env, dsn, confirm, "run a backfill")
     result = execute(
         target, spec, fmt=fmt, interval=interval, restart=restart, kill_on_stall=kill_on_stall
     )
     if result_path:
         with open(result_path, "w", encoding="utf-8") as fh:
             fh.write(result.to_json())
-    if audit_repo and run_id:
-        from phasetui.audit.repo import AuditRepo
-        from phasetui.backfill.result import record_result
-
-        record_result(
-            AuditRepo.open(audit_repo), run_id, step_id or result.name, result, as_name or ""
-        )
+    if destination is not None:
+        destination.record(result, as_name)
     finish(result, fmt)
 
 
@@ -212,51 +212,73 @@ def execute(
 ):
     """Runs a spec to its end with progress on the terminal; Ctrl-C stops after a batch.
     Shared by `backfill run` and a runbook's backfill step (`phasetui step backfill`)."""
-    stop = threading.Event()
-    with _Interrupt(stop, fmt):
+    from phasetui.ops.backfill_run import stop_on_signals
+
+    def interrupted(message: str) -> None:
+        if fmt == "json":
+            _emit({"event": "interrupt", "message": message})
+        else:
+            click.echo(message, err=True)
+
+    with stop_on_signals(threading.Event(), interrupted) as stop:
         if spec.command:
             return _run_external(target, spec, stop, fmt, interval, kill_on_stall)
-        return _run_batched(target, spec, stop, fmt, interval, restart)
+        if fmt == "json":
+            return _run_json(target, spec, stop, interval, restart)
+        return _run_bar(target, spec, stop, interval, restart)
 
 
 def finish(result, fmt: str) -> None:
-    """Prints the result and exits with the backfill exit codes (0 done, 1 failed, 3 resumable)."""
+    """Prints the result and exits with the backfill exit codes (0 done, 1 failed or
+    incomplete, 3 resumable)."""
+    from phasetui.ops.backfill_run import RESUMABLE_STATES, exit_code
+
     if fmt == "json":
         _emit({"event": "result", **result.to_dict()})
     else:
         click.echo(result.summary())
         if result.last_error and result.state != "done":
             click.echo(f"last error: {result.last_error}", err=True)
-        if result.state in ("stopped", "interrupted", "paused"):
+        if result.state in RESUMABLE_STATES:
             click.echo("run the same command again to resume", err=True)
-    if result.state == "done":
-        return
-    sys.exit(EXIT_RESUMABLE if result.state in ("stopped", "interrupted", "paused") else 1)
+    code = exit_code(result)
+    if code:
+        sys.exit(code)
 
 
-def _run_batched(target: str, spec, stop, fmt: str, interval: float | None, restart: bool):
-    from phasetui.backfill.engine import BackfillEngine
-
-    engine = BackfillEngine(target, spec)
-    engine.prepare(restart=restart)
-    for warning in engine.lint:
+def _lint_line(fmt: str):
+    def on_lint(warning: str) -> None:
         if fmt == "json":
             _emit({"event": "lint", "severity": "warning", "finding": warning})
         else:
             click.echo(f"lint warning: {warning}", err=True)
-    if fmt == "json":
-        every = interval if interval is not None else 10.0
-        last = [0.0]
 
-        def on_progress(p) -> None:
-            now = time.monotonic()
-            if now - last[0] >= every:
-                last[0] = now
-                _emit(_progress_line(p))
+    return on_lint
 
-        return engine.run(stop=stop, on_progress=on_progress, progress_interval=1.0)
+
+def _run_json(target: str, spec, stop, interval: float | None, restart: bool):
+    from phasetui.ops.backfill_run import run_backfill_job
+
+    every = interval if interval is not None else 10.0
+    last = [0.0]
+
+    def on_progress(p) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            _emit(_progress_line(p))
+
+    return run_backfill_job(
+        target, spec, stop=stop, restart=restart, progress_interval=1.0,
+        on_lint=_lint_line("json"), on_progress=on_progress,
+    )  # fmt: skip
+
+
+def _run_bar(target: str, spec, stop, interval: float | None, restart: bool):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from phasetui.ops.backfill_run import run_backfill_job
 
     console = Console(stderr=True, highlight=False)
     columns = (
@@ -265,27 +287,42 @@ def _run_batched(target: str, spec, stop, fmt: str, interval: float | None, rest
         TaskProgressColumn(),
         TextColumn("{task.fields[figures]}", markup=False),
     )
-    with Progress(*columns, console=console, transient=False, refresh_per_second=4) as bar:
-        task = bar.add_task("backfill", total=1.0, label=engine.name, figures="starting")
+    bar: Progress | None = None
+    task: Any = None
 
-        def on_progress(p) -> None:
-            total = f"{p.rows_total_estimate:,}" if p.rows_total_estimate is not None else "?"
-            figures = (
-                f"{p.rows_done:,}/{total} rows  {p.rate_rows_per_second or 0:,.0f}/s  "
-                f"ETA {_fmt_eta(p.eta_seconds)}  {_wal_rate(p)}{p.state}"
-            )
-            if p.throttle_reason:
-                figures += f" ({p.throttle_reason})"
-            bar.update(task, completed=p.fraction, label=f"{p.name} [{p.live_workers}w]",
-                       figures=figures)  # fmt: skip
+    def on_lint(warning: str) -> None:  # before the first batch: before the bar
+        click.echo(f"lint warning: {warning}", err=True)
 
-        return engine.run(stop=stop, on_progress=on_progress, progress_interval=interval or 0.5)
+    def on_progress(p) -> None:
+        nonlocal bar, task
+        if bar is None:
+            bar = Progress(*columns, console=console, transient=False, refresh_per_second=4)
+            bar.start()
+            task = bar.add_task("backfill", total=1.0, label=p.name, figures="starting")
+        total = f"{p.rows_total_estimate:,}" if p.rows_total_estimate is not None else "?"
+        figures = (
+            f"{p.rows_done:,}/{total} rows  {p.rate_rows_per_second or 0:,.0f}/s  "
+            f"ETA {_fmt_eta(p.eta_seconds)}  {_wal_rate(p)}{p.state}"
+        )
+        if p.throttle_reason:
+            figures += f" ({p.throttle_reason})"
+        bar.update(task, completed=p.fraction, label=f"{p.name} [{p.live_workers}w]",
+                   figures=figures)  # fmt: skip
+
+    try:
+        return run_backfill_job(
+            target, spec, stop=stop, restart=restart, progress_interval=interval or 0.5,
+            on_lint=on_lint, on_progress=on_progress,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def _run_external(target: str, spec, stop, fmt: str, interval: float | None, kill: bool):
-    from phasetui.backfill.external import ExternalJob
+    from phasetui.ops.backfill_run import run_backfill_job
 
-    job = ExternalJob(target, spec, kill_on_stall=kill)
+    name = spec.default_name
 
     def on_line(line: str) -> None:
         if fmt == "json":
@@ -295,23 +332,21 @@ def _run_external(target: str, spec, stop, fmt: str, interval: float | None, kil
 
     def on_progress(d: dict) -> None:
         if fmt == "json":
-            _emit({"event": "progress", "name": job.name, **d})
+            _emit({"event": "progress", "name": name, **d})
         else:
             rem = d.get("remaining")
             click.echo(
-                f"[phasetui] {job.name}: {d['rows_done']:,} rows done"
+                f"[phasetui] {name}: {d['rows_done']:,} rows done"
                 + (f", {rem:,} to go" if rem is not None else "")
                 + (" — STALLED" if d.get("stalled") else "")
                 + (" — paused" if d.get("paused") else ""),
                 err=True,
             )
 
-    return job.run(
-        stop=stop,
-        on_line=on_line,
-        on_progress=on_progress,
-        progress_interval=interval if interval is not None else 5.0,
-    )
+    return run_backfill_job(
+        target, spec, stop=stop, kill_on_stall=kill, progress_interval=interval,
+        on_output=on_line, on_external_progress=on_progress,
+    )  # fmt: skip
 
 
 @backfill.command()
@@ -323,7 +358,7 @@ def status(name: str | None, env: str | None, dsn: str | None, fmt: str) -> None
     """List the backfills in a database, or show one in detail."""
     from phasetui.backfill.progress import list_backfills, read_progress
 
-    target = _dsn(env, dsn)
+    target = _target(env, dsn).dsn
     items = [read_progress(target, name)] if name else list_backfills(target)
     if fmt == "json":
         for p in items:
@@ -406,10 +441,12 @@ def _control(verb: str):
     @click.argument("name")
     @_ENV
     @_DSN
-    def command(name: str, env: str | None, dsn: str | None) -> None:
+    @_CONFIRM
+    def command(name: str, env: str | None, dsn: str | None, confirm: str | None) -> None:
         from phasetui.backfill import control
 
-        row = getattr(control, verb)(_dsn(env, dsn), name)
+        target = _writable_target(env, dsn, confirm, f"{verb} a backfill")
+        row = getattr(control, verb)(target, name)
         click.echo(f"{row.name}: control = {row.control} (takes effect within one batch)")
 
     return command
@@ -428,11 +465,13 @@ stop = _control("stop")
 @click.option("--pause", "pause_seconds", default=None, help="Sleep between batches, e.g. 100ms.")
 @click.option("--workers", type=int, default=None, help="Workers per running process.")
 @click.option("--target-batch-seconds", default=None, help="0 turns adaptive sizing off.")
-def set_(name: str, env: str | None, dsn: str | None, **changes: Any) -> None:
+@_CONFIRM
+def set_(name: str, env: str | None, dsn: str | None, confirm: str | None, **changes: Any) -> None:
     """Change a running backfill's settings live."""
     from phasetui.backfill import control
 
-    row = control.set_settings(_dsn(env, dsn), name, **changes)
+    target = _writable_target(env, dsn, confirm, "change a backfill's settings")
+    row = control.set_settings(target, name, **changes)
     click.echo(
         f"{row.name}: batch size {row.batch_size}, pause {row.pause_seconds}s, workers "
         f"{row.workers}, target {row.target_batch_seconds}s (version {row.settings_version})"
@@ -443,12 +482,13 @@ def set_(name: str, env: str | None, dsn: str | None, **changes: Any) -> None:
 @click.argument("name")
 @_ENV
 @_DSN
-@click.option("--yes", is_flag=True, help="Do not ask.")
-def forget(name: str, env: str | None, dsn: str | None, yes: bool) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask (production still needs its name).")
+@_CONFIRM
+def forget(name: str, env: str | None, dsn: str | None, yes: bool, confirm: str | None) -> None:
     """Delete a backfill's checkpoint from the database (after it is done)."""
     from phasetui.backfill import control
 
-    target = _dsn(env, dsn)
+    target = _writable_target(env, dsn, confirm, "forget a backfill's checkpoint")
     if not yes:
         click.confirm(f"forget the checkpoint of {name}?", abort=True)
     control.forget(target, name)

@@ -176,18 +176,31 @@ def backfill_step(
     confirm: str | None,
 ) -> None:
     """Run (or resume) backfill STEP; record its figures as backfill/STEP.json in the run."""
-    from phasetui.backfill.result import record_result
     from phasetui.backfill.spec import BackfillSpec
-    from phasetui.cli.backfill_cmds import execute, finish
-    from phasetui.db.apply import check_apply_allowed
+    from phasetui.cli.backfill_cmds import confirm_write, execute, finish
     from phasetui.db.environments import resolve_dsn
+    from phasetui.errors import UserError
+    from phasetui.ops.backfill_run import check_step_id, step_destination
+    from phasetui.runbook.loader import load_runbook
 
-    rb, st, repo, run, who = _open(runbook, step_id, "backfill", audit_repo, run_id, as_name)
-    env = rb.environments[st.env or ""]
-    check_apply_allowed(env, _confirmed(env, confirm, "backfill"))
+    # Everything that can refuse comes before a run is opened and before the first batch:
+    # the step, its spec, the environment's gate (as `apply`), where the result will go.
+    rb = load_runbook(runbook)
+    st = rb.step_of_kind(step_id, "backfill")
+    check_step_id(st.id)
     spec = BackfillSpec.from_mapping({"name": f"{rb.id}.{st.id}", **st.params})
-    result = execute(resolve_dsn(env), spec, fmt=fmt, restart=restart)
-    record_result(repo, run, st.id, result, str(who))
+    env = rb.environments.get(st.env or "")
+    if env is None:
+        raise UserError(
+            f"backfill step {st.id} names no environment of the runbook",
+            f'add env = "staging" (or another of: {", ".join(rb.environments)}) to the step',
+        )
+    confirm_write(env, confirm, "run a backfill")
+    dsn = resolve_dsn(env)
+    rb, st, repo, run, who = _open(runbook, step_id, "backfill", audit_repo, run_id, as_name)
+    destination = step_destination(repo, run, st.id)
+    result = execute(dsn, spec, fmt=fmt, restart=restart)
+    destination.record(result, who)
     finish(result, fmt)
 
 
