@@ -240,7 +240,7 @@ def test_step_backfill_with_a_step_id_escaping_the_run_folder_runs_nothing(envs,
     rb = write_runbook(tmp_path, step_id="../../escape")
     r = invoke("step", "backfill", str(rb), "../../escape", "--audit-repo",
                str(tmp_path / "audit"), "--yes-i-mean-production", "live")  # fmt: skip
-    assert r.exit_code == 1 and "'../../escape'" in r.output, r.output  # the loader's or ours
+    assert r.exit_code in (1, 2) and "'../../escape'" in r.output, r.output  # loader's or ours
     assert nulls(envs) == ROWS and not has_state(envs)
 
 
