@@ -286,6 +286,13 @@ class AuditRepo:
             )
         self.branch = branch
 
+    def check_writable(self) -> None:
+        """Raises the UserError a write would raise now (a branch problem, changes phasetui
+        did not make), without writing: for work that must know before it starts that its
+        result can be recorded (a backfill updates a whole table first)."""
+        with self._locked():
+            self._begin()
+
     def _begin(self) -> float:
         """Under the lock: checks, recovers an interrupted write, refuses foreign changes."""
         self._local.notices = []

@@ -160,19 +160,12 @@ def step_destination(repo: AuditRepo, run_id: str, step_id: str) -> ResultDestin
             f"the result's file {target} would be outside the run's folder {folder}",
             f"check {folder / 'backfill'} (a link pointing elsewhere?)",
         )
-    dirty = repo.foreign_changes()
-    if dirty:
+    try:
+        repo.check_writable()
+    except UserError as exc:
         raise UserError(
-            f"the audit repo {repo.path} has uncommitted changes phasetui did not make "
-            f"({', '.join(dirty[:3])}): the result could not be recorded; nothing was run",
-            f"commit, stash or remove them (cd {repo.path} && git status), then retry",
-        )
-    if repo.git.head.is_detached:
-        raise UserError(
-            f"the audit repo {repo.path} is on a detached HEAD: the result would be committed "
-            "off any branch; nothing was run",
-            f"cd {repo.path} && git switch main (or the audit branch), then retry",
-        )
+            f"{exc.message}: the result could not be recorded, so nothing was run", exc.hint
+        ) from None
     return ResultDestination(repo, run_id, step_id)
 
 
