@@ -80,7 +80,8 @@ def server_unavailable(exc: BaseException, *, connecting: bool) -> ServerUnavail
     for pattern, what in _NOT_ACCEPTING:
         if pattern in text:
             return ServerUnavailable(
-                f"the database server {what} and does not accept connections yet; no batch ran",
+                f"the database server {what} and does not accept connections now (a restart?); "
+                "nothing was changed",
                 RESUME_HINT,
             )
     if not connecting and classify(exc) is Failure.CONNECTION:
