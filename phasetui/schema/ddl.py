@@ -7,6 +7,7 @@ and policies print as their table, so the reader sees them in context.
 
 from __future__ import annotations
 
+from phasetui.schema.idents import last_part, quote_ident
 from phasetui.schema.model import SchemaModel, SchemaObject
 from phasetui.schema.text import quote_literal
 
@@ -28,7 +29,7 @@ def object_ddl(obj: SchemaObject | None, model: SchemaModel) -> str:
 
 
 def _last(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
+    return last_part(name)
 
 
 def _column_line(col: SchemaObject) -> str:
@@ -45,6 +46,10 @@ def _column_line(col: SchemaObject) -> str:
         parts.append(f"GENERATED {a['identity']} AS IDENTITY{opts}")
     if a.get("not_null"):
         parts.append("NOT NULL")
+        if a.get("not_null_no_inherit"):
+            parts.append("NO INHERIT")
+        if a.get("not_null_validated") is False:
+            parts.append("NOT VALID")
     return " ".join(p.strip() for p in parts)
 
 
@@ -52,6 +57,10 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
     a = obj.attrs
     kids = model.children(obj.name)
     cols = [c for c in kids if c.kind == "column"]
+    order = model.column_order.get(obj.name)
+    if order:
+        rank = {name: i for i, name in enumerate(order)}
+        cols.sort(key=lambda c: rank.get(_last(c.name), len(rank)))
     cons = sorted((c for c in kids if c.kind == "constraint"), key=lambda c: c.name)
     items = [f"    {_column_line(c)}" for c in cols]
     for c in cons:
@@ -75,6 +84,17 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
             lines.append(
                 f"ALTER TABLE {obj.name} ALTER COLUMN {_last(c.name)} SET STATISTICS "
                 f"{c.attrs['statistics']};"
+            )
+        for attr, word in (("storage", "STORAGE"), ("compression", "COMPRESSION")):
+            if c.attrs.get(attr):
+                lines.append(
+                    f"ALTER TABLE ONLY {obj.name} ALTER COLUMN {_last(c.name)} SET {word} "
+                    f"{c.attrs[attr]};"
+                )
+        if c.attrs.get("options"):
+            lines.append(
+                f"ALTER TABLE ONLY {obj.name} ALTER COLUMN {_last(c.name)} SET "
+                f"({', '.join(c.attrs['options'])});"
             )
         if c.attrs.get("comment") is not None:
             lines.append(f"COMMENT ON COLUMN {c.name} IS {quote_literal(c.attrs['comment'])};")
@@ -192,9 +212,22 @@ def _simple(word: str):
         extra = ""
         if obj.kind == "extension" and obj.attrs.get("schema"):
             extra = f" WITH SCHEMA {obj.attrs['schema']}"
+        if obj.kind == "extension" and obj.attrs.get("version"):
+            extra += f" VERSION {quote_literal(obj.attrs['version'])}"
         return [f"CREATE {word} {obj.name}{extra};"]
 
     return build
+
+
+def _collation(obj: SchemaObject, model: SchemaModel) -> list[str]:
+    a = obj.attrs
+    opts = [f"provider = {a.get('provider') or 'libc'}"]
+    if a.get("deterministic") is False:
+        opts.append("deterministic = false")
+    for key in ("locale", "lc_collate", "lc_ctype", "rules"):
+        if a.get(key) is not None:
+            opts.append(f"{key} = {quote_literal(a[key])}")
+    return [f"CREATE COLLATION {obj.name} ({', '.join(opts)});"]
 
 
 def _generic(obj: SchemaObject, model: SchemaModel) -> list[str]:
@@ -217,6 +250,7 @@ _BUILDERS = {
     "domain": _domain,
     "function": _function,
     "procedure": _function,
+    "collation": _collation,
     "schema": _simple("SCHEMA"),
     "extension": _simple("EXTENSION"),
 }
@@ -231,7 +265,7 @@ def _extras(obj: SchemaObject) -> list[str]:
     word = _OWNER_WORD.get(obj.kind, obj.kind.upper())
     lines = []
     if a.get("owner"):
-        lines.append(f"ALTER {word} {obj.name} OWNER TO {a['owner']};")
+        lines.append(f"ALTER {word} {obj.name} OWNER TO {quote_ident(a['owner'])};")
     if a.get("comment") is not None and obj.kind not in _IN_TABLE:
         lines.append(f"COMMENT ON {word} {obj.name} IS {quote_literal(a['comment'])};")
     if a.get("acl") and obj.kind != "column":

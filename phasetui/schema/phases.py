@@ -85,7 +85,16 @@ def _column_added(change: Change, model: SchemaModel) -> Verdict:
 def _not_null(change: Change, model: SchemaModel) -> Verdict:
     old, new = _attr(change, "not_null")
     if new and not old:
-        column = change.name.rsplit(".", 1)[-1]
+        if change.new is not None and change.new.attrs.get("not_null_validated") is False:
+            return Verdict(
+                "contract",
+                "low",
+                "NOT NULL … NOT VALID (PostgreSQL 18): no scan now; VALIDATE CONSTRAINT later "
+                "(SHARE UPDATE EXCLUSIVE, does not block writes)",
+            )
+        from phasetui.schema.idents import last_part
+
+        column = last_part(change.name)
         for obj in model.children(change.parent or ""):
             d = obj.attrs.get("definition") or ""
             if (
@@ -166,6 +175,30 @@ def _validated(change: Change, model: SchemaModel) -> Verdict:
     return Verdict("review", "unknown", "a validated constraint became NOT VALID")
 
 
+def _not_null_validated(change: Change, model: SchemaModel) -> Verdict:
+    old, new = _attr(change, "not_null_validated")
+    if old is False and new is None:
+        not_null = change.new is not None and change.new.attrs.get("not_null")
+        if not_null and "not_null" not in change.changed_attrs:
+            return Verdict(
+                "contract",
+                "low",
+                "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE, does not block writes",
+            )
+        return Verdict("any", "none")
+    return Verdict("review", "unknown", "a validated NOT NULL became NOT VALID")
+
+
+COLUMN_ORDER_ADVICE = (
+    "INSERT and COPY without a column list (and SELECT *) read columns by position; ALTER "
+    "TABLE cannot reorder them (only recreating the table can): list columns explicitly"
+)
+COLLATION_ADVICE = (
+    "a collation cannot be altered: create a new one, move the columns to it (each move "
+    "rebuilds their indexes under ACCESS EXCLUSIVE), then drop the old one"
+)
+
+
 def _index_added(change: Change, model: SchemaModel) -> Verdict:
     a = change.new.attrs if change.new else {}
     if a.get("valid") is False:
@@ -224,6 +257,7 @@ DROP_ADVICE = "after the code stops using it; keep the backup handy"
 ADDED: dict[str, Rule] = {
     "schema": _v("expand", "low"),
     "extension": _v("expand", "medium", "CREATE EXTENSION may take locks and need superuser"),
+    "collation": _v("expand", "low"),
     "type": _v("expand", "low"),
     "domain": _v("expand", "low"),
     "sequence": _v("expand", "low"),
@@ -241,6 +275,7 @@ ADDED: dict[str, Rule] = {
 }
 
 REMOVED: dict[str, Rule] = {
+    "collation": _v("contract", "low", "after no column, index or code uses it; " + DROP_ADVICE),
     "table": _v("contract", "high", DROP_ADVICE),
     "column": _v("contract", "medium", "DROP COLUMN: brief ACCESS EXCLUSIVE; " + DROP_ADVICE),
     "constraint": _v("contract", "low", "brief ACCESS EXCLUSIVE; use lock_timeout"),
@@ -304,6 +339,30 @@ CHANGED: dict[tuple[str, str], Rule] = {
     ("column", "identity_sequence"): _v("any", "low"),
     ("column", "collation"): _v("contract", "high", "collation change rebuilds indexes"),
     ("column", "statistics"): _v("any", "low", "run ANALYZE afterwards"),
+    ("column", "storage"): _v(
+        "any", "low", "SET STORAGE: brief ACCESS EXCLUSIVE, no rewrite (new values only)"
+    ),
+    ("column", "compression"): _v(
+        "any", "low", "SET COMPRESSION: brief ACCESS EXCLUSIVE, no rewrite (new values only)"
+    ),
+    ("column", "options"): _v("any", "low", "SHARE UPDATE EXCLUSIVE; run ANALYZE afterwards"),
+    ("column", "not_null_validated"): _not_null_validated,
+    ("column", "not_null_no_inherit"): _v(
+        "any", "low", "NO INHERIT changes which children must keep the NOT NULL"
+    ),
+    ("table", "column_order"): _v("any", "low", COLUMN_ORDER_ADVICE),
+    ("extension", "version"): _v(
+        "any",
+        "medium",
+        "ALTER EXTENSION … UPDATE: may take locks and change the extension's objects; read "
+        "its release notes and run it on staging first",
+    ),
+    ("collation", "provider"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "locale"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "lc_collate"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "lc_ctype"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "deterministic"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "rules"): _v("contract", "high", COLLATION_ADVICE),
     ("constraint", "validated"): _validated,
     ("constraint", "definition"): _v("contract", "high", "drop and re-add: see constraint added"),
     ("constraint", "type"): _v("contract", "high", "drop and re-add"),

@@ -55,3 +55,81 @@ def quote_literal(value: str) -> str:
 
 def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
+
+
+# Quoted identifiers, string literals (E'' with backslash escapes), dollar-quoted bodies and
+# comments: the spans a statement regex must never look inside.
+_OPAQUE = re.compile(
+    r"""(?P<ident>"(?:[^"]|"")*"?)|(?P<estr>(?<![\w$])[Ee]'(?:[^'\\]|\\.|'')*'?)|(?P<str>'(?:[^']|'')*'?)"""
+    r"""|(?P<dollar>(?<![\w$])\$(?P<tag>[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$.*?(?:\$(?P=tag)?\$|\Z))"""
+    r"""|(?P<line>--[^\n]*)|(?P<block>/\*.*?(?:\*/|\Z))""",
+    re.S,
+)
+
+
+_MAYBE_OPAQUE = re.compile(r"[\"'$]|--|/\*")
+
+
+def _fill(m: re.Match) -> str:
+    text = m[0]
+    kind = m.lastgroup
+    if kind in ("ident", "str"):
+        q = text[0]
+        end = 1 if len(text) > 1 and text.endswith(q) else 0
+        return q + "x" * (len(text) - 1 - end) + q * end
+    if kind == "estr":
+        end = 1 if len(text) > 2 and text.endswith("'") else 0
+        return text[:2] + "x" * (len(text) - 2 - end) + "'" * end
+    if kind == "dollar":
+        return "$" + "x" * (len(text) - 2) + "$" if len(text) > 1 else text
+    return " " * len(text)  # comments read as whitespace
+
+
+def mask(text: str) -> str:
+    """``text`` of the same length with the inside of quoted names, literals, dollar bodies
+    and comments blanked (``"a ON b"`` → ``"xxxxxx"``), so a regex over the result finds only
+    keywords and punctuation of the statement itself; spans map back to ``text`` unchanged."""
+    if not _MAYBE_OPAQUE.search(text):
+        return text
+    return _OPAQUE.sub(_fill, text)
+
+
+class MaskedMatch:
+    """A regex match made on :func:`mask` of a text, whose groups read the original text."""
+
+    __slots__ = ("_m", "text")
+
+    def __init__(self, m: re.Match, text: str) -> None:
+        self._m = m
+        self.text = text
+
+    def __getitem__(self, group: int | str) -> str | None:
+        start, end = self._m.span(group)
+        return None if start < 0 else self.text[start:end]
+
+    def group(self, group: int | str = 0) -> str | None:
+        return self[group]
+
+    def masked(self, group: int | str = 0) -> str | None:
+        return self._m[group]
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        return self._m.span(group)
+
+    def start(self, group: int | str = 0) -> int:
+        return self._m.start(group)
+
+    def end(self, group: int | str = 0) -> int:
+        return self._m.end(group)
+
+
+def masked_match(pattern: re.Pattern, text: str, masked: str | None = None) -> MaskedMatch | None:
+    """``pattern.match`` on the masked ``text``; groups come back as the original text."""
+    m = pattern.match(mask(text) if masked is None else masked)
+    return None if m is None else MaskedMatch(m, text)
+
+
+def masked_search(pattern: str | re.Pattern, text: str, flags: int = 0) -> MaskedMatch | None:
+    masked = mask(text)
+    m = re.search(pattern, masked, flags) if isinstance(pattern, str) else pattern.search(masked)
+    return None if m is None else MaskedMatch(m, text)
