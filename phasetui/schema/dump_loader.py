@@ -44,11 +44,13 @@ class _Ctx:
     partitions: set[str] = field(default_factory=set)
     extensions_without_version: int = 0
     unreadable: int = 0
+    last_unreadable: int = 0
 
     def warn(self, line: int, why: str, stmt: str) -> None:
         """Records a statement that could not be read (the first few in full)."""
         warnings = self.model.warnings
         self.unreadable += 1
+        self.last_unreadable = line
         if len(warnings) < _MAX_WARNINGS:
             head = " ".join(stmt.split())[:80]
             warnings.append(
@@ -1190,7 +1192,7 @@ def load_dump(text: str, source: str = "dump", path: str | None = None) -> Schem
             "give a pg_dump --schema-only file",
         )
     if not statements:
-        model.warnings.append(f"{path}: no SQL statements in it")
+        model.warnings.append(f"{path}:1: no SQL statements in it")
     _finish(ctx)
     return model
 
@@ -1255,7 +1257,8 @@ def _finish(ctx: _Ctx) -> None:
         model.facets.discard("versions")  # pg_dump writes CREATE EXTENSION without VERSION
     if ctx.unreadable > len(model.warnings):
         model.warnings.append(
-            f"{ctx.path}: … and {ctx.unreadable - len(model.warnings)} more unreadable "
+            f"{ctx.path}:{ctx.last_unreadable}: … and {ctx.unreadable - len(model.warnings)} "
+            "more unreadable "
             "statement(s), each kept as text"
         )
     if not ctx.saw_owner:

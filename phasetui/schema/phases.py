@@ -176,16 +176,14 @@ def _validated(change: Change, model: SchemaModel) -> Verdict:
 
 
 def _not_null_validated(change: Change, model: SchemaModel) -> Verdict:
+    """A NOT NULL's validation state; when NOT NULL itself changed, that rule speaks."""
+    if "not_null" in change.changed_attrs:
+        return Verdict("any", "none")
     old, new = _attr(change, "not_null_validated")
     if old is False and new is None:
-        not_null = change.new is not None and change.new.attrs.get("not_null")
-        if not_null and "not_null" not in change.changed_attrs:
-            return Verdict(
-                "contract",
-                "low",
-                "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE, does not block writes",
-            )
-        return Verdict("any", "none")
+        return Verdict(
+            "contract", "low", "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE, does not block writes"
+        )
     return Verdict("review", "unknown", "a validated NOT NULL became NOT VALID")
 
 
