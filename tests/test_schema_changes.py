@@ -142,7 +142,7 @@ def test_extension_versions_compare_between_catalogs_and_are_noted_against_a_dum
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_aggregates_rules_storage_and_not_null_state_are_compared(make_db, route):
+def test_aggregates_rules_storage_replica_identity_and_not_null_state_are_compared(make_db, route):
     a_sql = (
         "CREATE AGGREGATE agg(int) (sfunc = int4pl, stype = int, initcond = '0');"
         "CREATE TABLE t (a text, b int, c int);"
@@ -156,6 +156,7 @@ def test_aggregates_rules_storage_and_not_null_state_are_compared(make_db, route
         "ALTER TABLE t DISABLE RULE keep;"
         "ALTER TABLE t ALTER COLUMN a SET STORAGE EXTERNAL;"
         "ALTER TABLE t ALTER COLUMN c SET (n_distinct = -1);"
+        "ALTER TABLE t REPLICA IDENTITY FULL;"
     )
     diff = _diff(make_db, a_sql, b_sql, route)
     assert _found(diff) == {
@@ -164,11 +165,15 @@ def test_aggregates_rules_storage_and_not_null_state_are_compared(make_db, route
         ("changed", "column", "public.t.a"): ("storage",),
         ("changed", "column", "public.t.b"): ("not_null_validated",),
         ("changed", "column", "public.t.c"): ("options",),
+        ("changed", "table", "public.t"): ("replica_identity",),
     }
     validated = diff.find("column", "public.t.b")
     assert (validated.phase, validated.risk) == ("contract", "low")
     assert "VALIDATE CONSTRAINT" in validated.verdict.advice
     assert diff.find("column", "public.t.a").risk == "low"
+    assert (diff.find("aggregate", "public.agg(integer)").phase, "low") == ("any", "low")
+    rule = diff.find("rule", "public.t.keep")
+    assert (rule.phase, rule.risk) == ("any", "medium")
 
 
 def test_a_not_valid_not_null_added_is_low_risk(make_db):

@@ -109,7 +109,13 @@ WHERE {USER_NS} AND {_not_ext("pg_type", "t.oid")}
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner, c.relacl::text[] AS acl,
-       c.relrowsecurity, c.relforcerowsecurity, c.reloptions,
+       c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relreplident,
+       (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_index x
+        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+        WHERE x.indrelid = c.oid AND x.indisreplident) AS replident_index,
+       (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_index x
+        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+        WHERE x.indrelid = c.oid AND x.indisclustered) AS clustered_index,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
        (SELECT array_agg(pg_catalog.quote_ident(pn.nspname) || '.' ||
@@ -495,6 +501,8 @@ class _Reader:
                     partition_of=parents[0] if r["relispartition"] else None,
                     bound=squash(r["bound"]) if r["bound"] else None,
                     inherits=tuple(parents) if parents and not r["relispartition"] else None,
+                    replica_identity=_replica_identity(r["relreplident"], r["replident_index"]),
+                    cluster_on=r["clustered_index"],
                 )
                 self.partition[r["oid"]] = bool(r["relispartition"])
             obj = self.model.add(SchemaObject(kind, name, attrs=attrs))
@@ -728,6 +736,13 @@ class _Reader:
 
 _RULE_HEAD = re.compile(rf"^CREATE\s+RULE\s+{IDENT}\s+AS\s+", re.I)
 _TRIGGER_HEAD = re.compile(rf"^CREATE\s+(?:CONSTRAINT\s+)?TRIGGER\s+{IDENT}\s+", re.I)
+
+
+def _replica_identity(code: str, index: str | None) -> str | None:
+    """``REPLICA IDENTITY`` as pg_dump writes it; None for the default (the primary key)."""
+    if code == "i" and index:
+        return f"USING INDEX {index}"
+    return {"f": "FULL", "n": "NOTHING"}.get(code)
 
 
 def _reloption(item: str) -> str:

@@ -11,7 +11,7 @@ from phasetui.schema.idents import last_part, quote_ident
 from phasetui.schema.model import SchemaModel, SchemaObject
 from phasetui.schema.text import quote_literal
 
-_IN_TABLE = {"column", "constraint", "trigger", "policy"}
+_IN_TABLE = {"column", "constraint", "trigger", "policy", "rule"}
 
 
 def object_ddl(obj: SchemaObject | None, model: SchemaModel) -> str:
@@ -114,6 +114,14 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
         lines.append(f"CREATE TRIGGER {_last(t.name)} {t.attrs.get('definition')};")
         if t.attrs.get("enabled"):
             lines.append(f"ALTER TABLE {obj.name} {t.attrs['enabled']} TRIGGER {_last(t.name)};")
+    if a.get("replica_identity"):
+        lines.append(f"ALTER TABLE ONLY {obj.name} REPLICA IDENTITY {a['replica_identity']};")
+    if a.get("cluster_on"):
+        lines.append(f"ALTER TABLE {obj.name} CLUSTER ON {a['cluster_on']};")
+    for r in sorted((k for k in kids if k.kind == "rule"), key=lambda k: k.name):
+        lines.append(f"CREATE RULE {_last(r.name)} AS {r.attrs.get('definition')};")
+        if r.attrs.get("enabled"):
+            lines.append(f"ALTER TABLE {obj.name} {r.attrs['enabled']} RULE {_last(r.name)};")
     for p in sorted((k for k in kids if k.kind == "policy"), key=lambda k: k.name):
         lines.append(
             f"CREATE POLICY {_last(p.name)} ON {obj.name} "
@@ -219,6 +227,11 @@ def _simple(word: str):
     return build
 
 
+def _aggregate(obj: SchemaObject, model: SchemaModel) -> list[str]:
+    items = ",\n    ".join(obj.attrs.get("options") or ())
+    return [f"CREATE AGGREGATE {obj.name} (\n    {items}\n);"]
+
+
 def _collation(obj: SchemaObject, model: SchemaModel) -> list[str]:
     a = obj.attrs
     opts = [f"provider = {a.get('provider') or 'libc'}"]
@@ -251,6 +264,7 @@ _BUILDERS = {
     "function": _function,
     "procedure": _function,
     "collation": _collation,
+    "aggregate": _aggregate,
     "schema": _simple("SCHEMA"),
     "extension": _simple("EXTENSION"),
 }

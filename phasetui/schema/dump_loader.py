@@ -372,7 +372,7 @@ def _table(ctx, m, stmt, line):
     notes: list[str] = []
     t = parse_create_table(stmt, notes)
     if notes:
-        ctx.skip("tables read without sqlglot's tree (a type its grammar lacks)")
+        ctx.skip("tables read without sqlglot's tree (a form its grammar lacks)")
     name = qualify(t.schema, t.name)
     tail = t.tail
     attrs: dict = {"unlogged": True if t.unlogged else None}
@@ -621,6 +621,28 @@ def _rls(ctx, m, stmt, line):
     if table is None:
         return _opaque(ctx, None, stmt, line)
     table.attrs["row_security" if m["what"].upper() == "ENABLE" else "force_row_security"] = True
+
+
+@handles(
+    _ALTER_TABLE
+    + rf"REPLICA\s+IDENTITY\s+(?P<how>FULL|NOTHING|DEFAULT|USING\s+INDEX\s+(?P<i>{IDENT}))$"
+)
+def _replica_identity(ctx, m, stmt, line):
+    table = ctx.model.find("table", _q(m["t"]))
+    if table is None:
+        return _opaque(ctx, None, stmt, line)
+    how = squash(m["how"]).upper()
+    if m["i"]:
+        how = f"USING INDEX {qualify(parse_ident(m['i']))}"
+    table.attrs["replica_identity"] = None if how == "DEFAULT" else how
+
+
+@handles(_ALTER_TABLE + rf"CLUSTER\s+ON\s+(?P<i>{IDENT})$")
+def _cluster_on(ctx, m, stmt, line):
+    table = ctx.model.find("table", _q(m["t"]))
+    if table is None:
+        return _opaque(ctx, None, stmt, line)
+    table.attrs["cluster_on"] = qualify(parse_ident(m["i"]))
 
 
 @handles(

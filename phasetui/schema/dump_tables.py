@@ -114,7 +114,7 @@ def parse_create_table(stmt: str, notes: list[str] | None = None) -> TableText:
     tokens = dialect.tokenize(stmt)
     tree = None
     # sqlglot's grammar has no NOT NULL table constraint (PostgreSQL 18): read those without it
-    if not _has_not_null_item(tokens):
+    if not _has_not_null_item(stmt):
         try:
             tree = dialect.parser().parse(list(tokens), stmt)[0]
         except ParseError as exc:
@@ -187,30 +187,14 @@ def _not_null_at(toks: list, i: int) -> bool:
     return len(toks) > i + 2 and _is_word(toks[i], "NOT") and _is_word(toks[i + 1], "NULL")
 
 
-def _has_not_null_item(tokens) -> bool:
-    """True when a top-level item of the column list starts with [CONSTRAINT x] NOT NULL."""
-    from sqlglot.tokens import TokenType
+_NOT_NULL_ITEM = re.compile(r"[(,]\s*(?:CONSTRAINT\s+\S+\s+)?NOT\s+NULL\s", re.I)
 
-    after_sep = False
-    depth = 0
-    for i, tok in enumerate(tokens):
-        tt = tok.token_type
-        if tt == TokenType.L_PAREN:
-            depth += 1
-            after_sep = depth == 1
-            continue
-        if tt == TokenType.R_PAREN:
-            depth -= 1
-        elif tt == TokenType.COMMA and depth == 1:
-            after_sep = True
-            continue
-        if after_sep and depth == 1:
-            j = i + 2 if _is_word(tok, "CONSTRAINT") else i
-            if j + 1 < len(tokens) and _is_word(tokens[j], "NOT"):
-                if _is_word(tokens[j + 1], "NULL"):
-                    return True
-        after_sep = False
-    return False
+
+def _has_not_null_item(stmt: str) -> bool:
+    """True when an item of the column list may start with [CONSTRAINT x] NOT NULL."""
+    from phasetui.schema.text import mask
+
+    return bool(_NOT_NULL_ITEM.search(mask(stmt)))
 
 
 def _not_null_item(stmt: str, rest: list, name: str | None, whole: list) -> NotNullText:

@@ -251,6 +251,10 @@ def _attr(change: Change, name: str) -> tuple[Any, Any]:
 
 
 DROP_ADVICE = "after the code stops using it; keep the backup handy"
+RULE_ADVICE = (
+    "CREATE RULE takes ACCESS EXCLUSIVE on the table and rewrites every matching query from "
+    "then on: review what it does"
+)
 
 ADDED: dict[str, Rule] = {
     "schema": _v("expand", "low"),
@@ -267,7 +271,9 @@ ADDED: dict[str, Rule] = {
     "materialized view": _v("expand", "medium", "creating it runs the query (use WITH NO DATA)"),
     "function": _v("expand", "low"),
     "procedure": _v("expand", "low"),
+    "aggregate": _v("expand", "low"),
     "trigger": _v("expand", "medium", "CREATE TRIGGER takes SHARE ROW EXCLUSIVE (blocks writes)"),
+    "rule": _v("expand", "medium", RULE_ADVICE),
     "policy": _v("any", "medium", "row security: check who can still see what"),
     "default privileges": _v("any", "none"),
 }
@@ -282,7 +288,11 @@ REMOVED: dict[str, Rule] = {
     "materialized view": _v("contract", "low", DROP_ADVICE),
     "function": _v("contract", "low", DROP_ADVICE),
     "procedure": _v("contract", "low", DROP_ADVICE),
+    "aggregate": _v("contract", "low", DROP_ADVICE),
     "trigger": _v("contract", "low", "brief SHARE ROW EXCLUSIVE lock"),
+    "rule": _v(
+        "contract", "medium", "DROP RULE: brief ACCESS EXCLUSIVE; queries stop being rewritten"
+    ),
     "policy": _v("any", "medium", "row security: check who can now see what"),
     "default privileges": _v("any", "none"),
 }
@@ -349,6 +359,15 @@ CHANGED: dict[tuple[str, str], Rule] = {
         "any", "low", "NO INHERIT changes which children must keep the NOT NULL"
     ),
     ("table", "column_order"): _v("any", "low", COLUMN_ORDER_ADVICE),
+    ("table", "replica_identity"): _v(
+        "any",
+        "medium",
+        "REPLICA IDENTITY: brief ACCESS EXCLUSIVE, no rewrite; logical replication and CDC "
+        "send other old-row data from then on (FULL writes more WAL)",
+    ),
+    ("table", "cluster_on"): _v(
+        "any", "none", "CLUSTER ON only marks the index for a later CLUSTER; no data moves"
+    ),
     ("extension", "version"): _v(
         "any",
         "medium",
@@ -382,6 +401,9 @@ CHANGED: dict[tuple[str, str], Rule] = {
     ("trigger", "definition"): _v("contract", "medium", "drop and re-create: SHARE ROW EXCLUSIVE"),
     ("trigger", "enabled"): _v("any", "medium", "ENABLE/DISABLE TRIGGER takes SHARE ROW EXCLUSIVE"),
     ("policy", "definition"): _v("any", "medium", "row security: check who can see what"),
+    ("aggregate", "options"): _v("any", "low", "CREATE OR REPLACE AGGREGATE (PostgreSQL 12+)"),
+    ("rule", "definition"): _v("review", "medium", "CREATE OR REPLACE RULE: " + RULE_ADVICE),
+    ("rule", "enabled"): _v("any", "medium", "ENABLE/DISABLE RULE: brief ACCESS EXCLUSIVE"),
 }
 
 NEUTRAL_ATTRS = {

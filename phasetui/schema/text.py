@@ -10,6 +10,7 @@ definitions (sqlglot renders ``bit varying(5)`` as ``BIT``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TOKEN = re.compile(
     r"""(?P<str>E?'(?:[^']|'')*')|(?P<ident>"(?:[^"]|"")*")|(?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)?\$)|(?P<ws>\s+)|(?P<other>[^'"\s$]+|\$)""",
@@ -85,6 +86,7 @@ def _fill(m: re.Match) -> str:
     return " " * len(text)  # comments read as whitespace
 
 
+@lru_cache(maxsize=256)  # a statement is masked by its dispatch and again by its handler
 def mask(text: str) -> str:
     """``text`` of the same length with the inside of quoted names, literals, dollar bodies
     and comments blanked (``"a ON b"`` → ``"xxxxxx"``), so a regex over the result finds only

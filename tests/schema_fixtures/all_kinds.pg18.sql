@@ -2,7 +2,7 @@
 -- PostgreSQL database dump
 --
 
-\restrict sBHRolN5GHkq11wnLdUHLPea9L4qGQMAvNHjX6dP1hQs7aFhe5mIpKn1LMXyUbP
+\restrict a92BrJBswamaeLIJxG4FhC8zqRGCLi1yXfv0v7c1hfpKnEyxoQQ6beYWlwti6hb
 
 -- Dumped from database version 18.4
 -- Dumped by pg_dump version 18.4
@@ -801,6 +801,8 @@ CREATE TABLE inh.ids (
     e smallint NOT NULL
 );
 
+ALTER TABLE ONLY inh.ids REPLICA IDENTITY NOTHING;
+
 
 ALTER TABLE inh.ids OWNER TO postgres;
 
@@ -1071,6 +1073,8 @@ ALTER TABLE ONLY inh.st ALTER COLUMN a SET STORAGE EXTERNAL;
 ALTER TABLE ONLY inh.st ALTER COLUMN b SET COMPRESSION pglz;
 ALTER TABLE ONLY inh.st ALTER COLUMN c SET (n_distinct=100);
 ALTER TABLE ONLY inh.st ALTER COLUMN d SET STATISTICS 42;
+
+ALTER TABLE ONLY inh.st REPLICA IDENTITY FULL;
 
 
 ALTER TABLE inh.st OWNER TO postgres;
@@ -1426,6 +1430,8 @@ ALTER TABLE ONLY inh.pt ALTER COLUMN id SET DEFAULT nextval('inh.pt_id_seq'::reg
 ALTER TABLE ONLY "My Schema"."Big Table"
     ADD CONSTRAINT "Big PK" PRIMARY KEY ("Id");
 
+ALTER TABLE ONLY "My Schema"."Big Table" REPLICA IDENTITY USING INDEX "Big PK";
+
 
 --
 -- Name: Big Table uniq %; Type: CONSTRAINT; Schema: My Schema; Owner: Role With Space
@@ -1543,6 +1549,8 @@ COMMENT ON INDEX "My Schema"."Big PK" IS 'pk index';
 --
 
 CREATE INDEX "My Idx" ON "My Schema"."Big Table" USING btree ("50% off");
+
+ALTER TABLE "My Schema"."Big Table" CLUSTER ON "My Idx";
 
 
 --
@@ -1962,5 +1970,5 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA app GRANT SELECT ON TABLES 
 -- PostgreSQL database dump complete
 --
 
-\unrestrict sBHRolN5GHkq11wnLdUHLPea9L4qGQMAvNHjX6dP1hQs7aFhe5mIpKn1LMXyUbP
+\unrestrict a92BrJBswamaeLIJxG4FhC8zqRGCLi1yXfv0v7c1hfpKnEyxoQQ6beYWlwti6hb
 

@@ -109,6 +109,12 @@ ALTER TABLE inh.st ALTER COLUMN b SET COMPRESSION pglz;
 ALTER TABLE inh.st ALTER COLUMN c SET (n_distinct = 100);
 ALTER TABLE inh.st ALTER COLUMN d SET STATISTICS 42;
 
+-- replica identity and the clustered index
+ALTER TABLE "My Schema"."Big Table" REPLICA IDENTITY USING INDEX "Big PK";
+ALTER TABLE "My Schema"."Big Table" CLUSTER ON "My Idx";
+ALTER TABLE inh.st REPLICA IDENTITY FULL;
+ALTER TABLE inh.ids REPLICA IDENTITY NOTHING;
+
 -- column order after ADD/DROP COLUMN (a dump keeps it: columns are written in order)
 CREATE TABLE inh.ord (a int, b int, c int);
 ALTER TABLE inh.ord DROP COLUMN b;
