@@ -101,3 +101,44 @@ def test_a_column_added_in_the_middle_is_an_order_change_dump_against_dump():
         ("added", "column", "public.t.b", []),
     ]
     assert diff_models(b, a).changes[0].status == "removed"  # a drop keeps the order
+
+
+def test_a_statement_that_fails_half_way_leaves_nothing_half_read():
+    model = load_dump(
+        "CREATE TABLE public.par (a integer);\n"
+        "CREATE TABLE public.chi (\n    NOT NULL zz,\n    b integer\n)\nINHERITS (public.par);\n"
+        "CREATE TABLE public.u (a integer);\n",
+        path="x.sql",
+    )
+    assert [w.split(" (")[0] for w in model.warnings] == ["x.sql:2: cannot read this statement"]
+    assert [o.key for o in model if "chi" in o.name] == [
+        ("other", "CREATE TABLE public.chi ( NOT NULL zz, b integer ) INHERITS (public.par)")
+    ]
+    assert [c.name for c in model.children("public.par")] == ["public.par.a"]
+    assert model.find("column", "public.u.a") is not None
+
+
+def test_discarding_objects_also_forgets_the_children_index():
+    from phasetui.schema.model import SchemaModel, SchemaObject
+
+    model = SchemaModel("x")
+    model.add(SchemaObject("table", "public.t"))
+    size = len(model)
+    model.add(SchemaObject("column", "public.t.a", parent="public.t"))
+    assert [c.name for c in model.children("public.t")] == ["public.t.a"]
+    model.discard_since(size)
+    model.add(SchemaObject("other", "x"))  # the same count as when the index was built
+    assert model.children("public.t") == []
+
+
+def test_the_cli_reads_a_dump_from_stdin_in_its_declared_encoding(tmp_path):
+    from click.testing import CliRunner
+
+    from phasetui.cli import main
+
+    text = "SET client_encoding = 'LATIN1';\nCREATE TABLE public.\"café\" (a integer);\n"
+    other = tmp_path / "b.sql"
+    other.write_text('CREATE TABLE public."café" (a integer, b text);\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["schema", "diff", "-", str(other)], input=text.encode("latin-1"))
+    assert r.exit_code == 1, r.output
+    assert '+ column public."café".b' in r.stdout

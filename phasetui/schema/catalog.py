@@ -110,12 +110,6 @@ RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner, c.relacl::text[] AS acl,
        c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relreplident,
-       (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_index x
-        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
-        WHERE x.indrelid = c.oid AND x.indisreplident) AS replident_index,
-       (SELECT pg_catalog.quote_ident(ic.relname) FROM pg_catalog.pg_index x
-        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
-        WHERE x.indrelid = c.oid AND x.indisclustered) AS clustered_index,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
        (SELECT array_agg(pg_catalog.quote_ident(pn.nspname) || '.' ||
@@ -251,6 +245,12 @@ JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE {where} AND {not_ext}
 """
 
+MARKED_INDEXES = """
+SELECT x.indrelid, pg_catalog.quote_ident(ic.relname) AS name, x.indisreplident, x.indisclustered
+FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+WHERE x.indrelid = ANY(%s) AND (x.indisreplident OR x.indisclustered)
+"""
+
 RULES = """
 SELECT r.oid, r.ev_class, r.rulename, r.ev_enabled, pg_catalog.pg_get_ruledef(r.oid) AS def
 FROM pg_catalog.pg_rewrite r WHERE r.ev_class = ANY(%s) AND r.rulename <> '_RETURN'
@@ -313,6 +313,18 @@ def read_catalog(dsn: str, source: str | None = None) -> SchemaModel:
 
 
 def read_catalog_conn(conn: Any, source: str) -> SchemaModel:
+    import gc
+
+    collect = gc.isenabled()
+    gc.disable()  # as in load_dump: many small objects, no cycles
+    try:
+        return _read_catalog_conn(conn, source)
+    finally:
+        if collect:
+            gc.enable()
+
+
+def _read_catalog_conn(conn: Any, source: str) -> SchemaModel:
     from psycopg.rows import dict_row
 
     model = SchemaModel(source=source)
@@ -359,6 +371,7 @@ class _Reader:
         self.columns(oids)
         self.constraints(oids)
         self.indexes(oids)
+        self.marked_indexes(oids)
         self.functions()
         self.aggregates()
         self.triggers(oids)
@@ -501,8 +514,7 @@ class _Reader:
                     partition_of=parents[0] if r["relispartition"] else None,
                     bound=squash(r["bound"]) if r["bound"] else None,
                     inherits=tuple(parents) if parents and not r["relispartition"] else None,
-                    replica_identity=_replica_identity(r["relreplident"], r["replident_index"]),
-                    cluster_on=r["clustered_index"],
+                    replica_identity=_replica_identity(r["relreplident"], None),
                 )
                 self.partition[r["oid"]] = bool(r["relispartition"])
             obj = self.model.add(SchemaObject(kind, name, attrs=attrs))
@@ -630,6 +642,15 @@ class _Reader:
             name = f"{schema}.{qualify(*split_qualified(m['n']))}"
             self.model.add(SchemaObject("index", name, parent=table.name, attrs=attrs))
 
+    def marked_indexes(self, oids: list[int]) -> None:
+        """``REPLICA IDENTITY USING INDEX`` and ``CLUSTER ON``: attributes of the table."""
+        for r in self.rows(MARKED_INDEXES, oids):
+            table = self.rel[r["indrelid"]]
+            if r["indisreplident"] and self.relkind[r["indrelid"]] != "S":
+                table.attrs["replica_identity"] = f"USING INDEX {r['name']}"
+            if r["indisclustered"]:
+                table.attrs["cluster_on"] = r["name"]
+
     def functions(self) -> None:
         query = FUNCTIONS.format(
             sqlbody="CASE WHEN p.prosqlbody IS NOT NULL THEN "
@@ -739,7 +760,8 @@ _TRIGGER_HEAD = re.compile(rf"^CREATE\s+(?:CONSTRAINT\s+)?TRIGGER\s+{IDENT}\s+",
 
 
 def _replica_identity(code: str, index: str | None) -> str | None:
-    """``REPLICA IDENTITY`` as pg_dump writes it; None for the default (the primary key)."""
+    """``REPLICA IDENTITY`` as pg_dump writes it; None for the default (the primary key).
+    ``USING INDEX`` is filled in from the index (see ``marked_indexes``)."""
     if code == "i" and index:
         return f"USING INDEX {index}"
     return {"f": "FULL", "n": "NOTHING"}.get(code)

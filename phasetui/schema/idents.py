@@ -18,7 +18,9 @@ _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def fold(name: str) -> str:
     """A bare identifier as the server stores it (ASCII letters folded to lower case)."""
-    return name.translate(_ASCII_UPPER)
+    if name.islower() or not any("A" <= c <= "Z" for c in name):
+        return name
+    return name.lower() if name.isascii() else name.translate(_ASCII_UPPER)
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +32,7 @@ def _keywords() -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=8192)  # a dump names the same schemas and columns over and over
 def quote_ident(name: str) -> str:
     if _SIMPLE.match(name) and name not in _keywords():
         return name

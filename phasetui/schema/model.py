@@ -92,6 +92,13 @@ class SchemaModel:
         self.objects[obj.key] = obj
         return obj
 
+    def discard_since(self, size: int) -> None:
+        """Drops the objects added after the model held ``size`` (a statement that failed
+        half-way leaves nothing behind)."""
+        for key in list(self.objects)[size:]:
+            del self.objects[key]
+        self.__dict__.pop("_by_parent", None)
+
     def find(self, kind: str, name: str) -> SchemaObject | None:
         return self.objects.get((kind, name))
 

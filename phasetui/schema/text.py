@@ -61,9 +61,10 @@ def line_of(text: str, offset: int) -> int:
 # Quoted identifiers, string literals (E'' with backslash escapes), dollar-quoted bodies and
 # comments: the spans a statement regex must never look inside.
 _OPAQUE = re.compile(
-    r"""(?P<ident>"(?:[^"]|"")*"?)|(?P<estr>(?<![\w$])[Ee]'(?:[^'\\]|\\.|'')*'?)|(?P<str>'(?:[^']|'')*'?)"""
-    r"""|(?P<dollar>(?<![\w$])\$(?P<tag>[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$.*?(?:\$(?P=tag)?\$|\Z))"""
-    r"""|(?P<line>--[^\n]*)|(?P<block>/\*.*?(?:\*/|\Z))""",
+    r"""(?=["'$]|--|/\*)(?:(?P<ident>"(?:[^"]|"")*"?)"""
+    r"""|(?P<estr>(?<=(?<![\w$])[Ee])'(?:[^'\\]|\\.|'')*'?)|(?P<str>'(?:[^']|'')*'?)"""
+    r"""|(?P<dollar>(?<![\w$])\$(?P<tag>[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$.*?"""
+    r"""(?:\$(?P=tag)?\$|\Z))|(?P<line>--[^\n]*)|(?P<block>/\*.*?(?:\*/|\Z)))""",
     re.S,
 )
 
@@ -78,9 +79,9 @@ def _fill(m: re.Match) -> str:
         q = text[0]
         end = 1 if len(text) > 1 and text.endswith(q) else 0
         return q + "x" * (len(text) - 1 - end) + q * end
-    if kind == "estr":
-        end = 1 if len(text) > 2 and text.endswith("'") else 0
-        return text[:2] + "x" * (len(text) - 2 - end) + "'" * end
+    if kind == "estr":  # starts at the quote; the E before it stays as it is
+        end = 1 if len(text) > 1 and text.endswith("'") else 0
+        return "'" + "x" * (len(text) - 1 - end) + "'" * end
     if kind == "dollar":
         return "$" + "x" * (len(text) - 2) + "$" if len(text) > 1 else text
     return " " * len(text)  # comments read as whitespace
@@ -112,9 +113,6 @@ class MaskedMatch:
     def group(self, group: int | str = 0) -> str | None:
         return self[group]
 
-    def masked(self, group: int | str = 0) -> str | None:
-        return self._m[group]
-
     def span(self, group: int | str = 0) -> tuple[int, int]:
         return self._m.span(group)
 
@@ -125,13 +123,22 @@ class MaskedMatch:
         return self._m.end(group)
 
 
-def masked_match(pattern: re.Pattern, text: str, masked: str | None = None) -> MaskedMatch | None:
+def wrap(m: re.Match | None, text: str, masked: str) -> re.Match | MaskedMatch | None:
+    """The match as groups of ``text`` (a plain match when masking changed nothing)."""
+    if m is None or masked is text:
+        return m
+    return MaskedMatch(m, text)
+
+
+def masked_match(pattern: re.Pattern, text: str) -> re.Match | MaskedMatch | None:
     """``pattern.match`` on the masked ``text``; groups come back as the original text."""
-    m = pattern.match(mask(text) if masked is None else masked)
-    return None if m is None else MaskedMatch(m, text)
+    masked = mask(text)
+    return wrap(pattern.match(masked), text, masked)
 
 
-def masked_search(pattern: str | re.Pattern, text: str, flags: int = 0) -> MaskedMatch | None:
+def masked_search(
+    pattern: str | re.Pattern, text: str, flags: int = 0
+) -> re.Match | MaskedMatch | None:
     masked = mask(text)
     m = re.search(pattern, masked, flags) if isinstance(pattern, str) else pattern.search(masked)
-    return None if m is None else MaskedMatch(m, text)
+    return wrap(m, text, masked)
