@@ -142,3 +142,20 @@ def test_the_cli_reads_a_dump_from_stdin_in_its_declared_encoding(tmp_path):
     r = CliRunner().invoke(main, ["schema", "diff", "-", str(other)], input=text.encode("latin-1"))
     assert r.exit_code == 1, r.output
     assert '+ column public."café".b' in r.stdout
+
+
+def test_quoted_extension_collation_and_rule_names():
+    model = load_dump(
+        'CREATE SCHEMA "My Schema";\n'
+        'CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA "My Schema";\n'
+        "COMMENT ON EXTENSION \"uuid-ossp\" IS 'uuids';\n"
+        'CREATE COLLATION "My Schema"."Coll; C" (provider = libc, locale = \'C\');\n'
+        'CREATE TABLE public."T" (a integer);\n'
+        'CREATE RULE "R; 1" AS\n    ON DELETE TO public."T" DO INSTEAD NOTHING;\n'
+        'ALTER TABLE public."T" DISABLE RULE "R; 1";\n'
+    )
+    assert model.warnings == [] and not [o for o in model if o.kind == "other"]
+    ext = model.find("extension", '"uuid-ossp"')
+    assert ext.attrs["schema"] == '"My Schema"' and ext.attrs["comment"] == "uuids"
+    assert model.find("collation", '"My Schema"."Coll; C"').attrs["lc_ctype"] == "C"
+    assert model.find("rule", 'public."T"."R; 1"').attrs["enabled"] == "DISABLE"

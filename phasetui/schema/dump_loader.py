@@ -1044,6 +1044,7 @@ def _parse_error(piece: str) -> str | None:
 _STATEMENT_END = re.compile(r";[ \t]*$", re.M)
 _JOINABLE = re.compile(r"\bBEGIN\s+ATOMIC\b|\bDO\s+(?:ALSO\s+|INSTEAD\s+)?\(", re.I)
 _MAX_JOIN = 500
+_CHUNK = 200
 
 
 _PIECE_TOKEN = re.compile(
@@ -1103,7 +1104,21 @@ def _split(text: str) -> tuple[list[tuple[int, int]], list[_Unreadable]]:
     pieces, bad = _scan_pieces(text)
     out: list[tuple[int, int]] = []
     i = 0
+    single_until = 0  # pieces before this index are parsed one by one
     while i < len(pieces):
+        if i >= single_until:  # a run of pieces in one call: most of a file is fine
+            j = min(len(pieces), i + _CHUNK)
+            begin = pieces[i][0]
+            try:
+                found = pglast.split(
+                    text[begin : pieces[j - 1][1]], with_parser=True, only_slices=True
+                )
+            except Exception:  # noqa: BLE001 - the bad statement is in this run
+                single_until = j
+            else:
+                out += [(begin + sl.start, begin + sl.stop) for sl in found]
+                i = j
+                continue
         start, stop = pieces[i]
         why = _parse_error(text[start:stop])
         if why is None:
