@@ -43,7 +43,18 @@ WARNING = re.compile(
 )
 
 # names pg_dump must quote, and some it need not
-CHARS = list("abcxyzABCXYZ_019 %\"'.;(),$-*/\\:=[]{}|") + ["é", "ü", "Ω", "中", "ß", "😀", "\t"]
+CHARS = list("abcxyzABCXYZ_019 %\"'.;(),$-*/\\:=[]{}|") + [
+    "é",
+    "ü",
+    "Ω",
+    "中",
+    "ß",
+    "😀",
+    "\t",
+    "\n",
+    "\r",
+    "\u2028",
+]
 names = st.one_of(
     st.text(st.sampled_from(CHARS), min_size=1, max_size=10),
     st.sampled_from(["id", "name", "user", "select", "order", "Order", "type", "a_b", "x1"]),
@@ -265,13 +276,13 @@ def _check_outcome(text: str) -> SchemaModel | None:
     return model
 
 
-@settings(max_examples=700, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_real_dumps_give_a_model_or_a_clean_error(text):
     _check_outcome(text)
 
 
-@settings(max_examples=600)
+@settings(max_examples=1500)
 @given(st.text(max_size=300))
 def test_arbitrary_text_gives_a_model_or_a_clean_error(text):
     _check_outcome(text)

@@ -159,3 +159,19 @@ def test_quoted_extension_collation_and_rule_names():
     assert ext.attrs["schema"] == '"My Schema"' and ext.attrs["comment"] == "uuids"
     assert model.find("collation", '"My Schema"."Coll; C"').attrs["lc_ctype"] == "C"
     assert model.find("rule", 'public."T"."R; 1"').attrs["enabled"] == "DISABLE"
+
+
+def test_a_line_starting_with_a_backslash_inside_a_name_or_literal_is_not_a_psql_command():
+    text = (
+        "\\restrict abc\n"
+        'CREATE TABLE public.t (\n    "a\n\\b" integer\n);\n'
+        "COMMENT ON TABLE public.t IS 'C:\n\\temp';\n"
+        "\\connect -reuse-previous=on \"dbname='other'\"\n"
+        "CREATE TABLE public.u (a integer);\n"
+        "\\unrestrict abc\n"
+    )
+    model = load_dump(text)
+    assert model.warnings == []
+    assert model.find("column", 'public.t."a\n\\b"') is not None
+    assert model.find("table", "public.t").attrs["comment"] == "C:\n\\temp"
+    assert model.find("table", "public.u") is not None

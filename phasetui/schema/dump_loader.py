@@ -1184,6 +1184,40 @@ _COPY_DATA = re.compile(r"(?ms)^(COPY [^\n]* FROM stdin;\n)(.*?)^\\\.$")
 _MAX_WARNINGS = 50
 
 
+_META = re.compile(r"(?m)^\\[^\n]*$")
+_UNRESTRICT = re.compile(r"\\unrestrict\s+\w+\s*$")
+
+
+def _blank_meta_commands(text: str) -> str:
+    """psql meta-commands (``\\restrict KEY``, ``\\connect``) are not SQL: blanked, lines kept.
+
+    Only lines outside quotes, literals and bodies: a comment or a function body may hold a
+    line that starts with a backslash. pg_dump's own ``\\restrict`` (before any statement)
+    and ``\\unrestrict`` (the last line) are certain; any other such line is checked on the
+    masked text.
+    """
+    spans = [m.span() for m in _META.finditer(text)]
+    if not spans:
+        return text
+    unsure = [
+        (a, b)
+        for a, b in spans
+        if not (
+            _GAP.fullmatch(text, 0, a)  # before any statement
+            or (not text[b:].strip() and _UNRESTRICT.match(text, a, b))  # pg_dump's last line
+        )
+    ]
+    if unsure:
+        masked = mask.__wrapped__(text)  # not cached: a whole file
+        spans = [(a, b) for a, b in spans if masked[a] == "\\"]
+    out, pos = [], 0
+    for a, b in spans:
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _prepare(text: str, ctx: _Ctx) -> str:
     """The file as SQL: no BOM, LF line ends, no psql meta-commands or COPY rows, no NULs."""
     if text.startswith("\ufeff"):
@@ -1192,8 +1226,7 @@ def _prepare(text: str, ctx: _Ctx) -> str:
         text = text.replace("\r\n", "\n")  # a file whose every line ends in CRLF
     # a full (not schema-only) dump: COPY … FROM stdin rows are data, not SQL
     text = _COPY_DATA.sub(lambda m: m[1] + "\n" * m[2].count("\n"), text)
-    # psql meta-commands (\restrict KEY, \connect) are not SQL: blank them, keep line numbers
-    text = re.sub(r"(?m)^\\[^\n]*$", "", text)
+    text = _blank_meta_commands(text)
     if "\x00" in text:  # PostgreSQL's scanner stops at NUL: read on, and say where it was
         at = text.index("\x00")
         ctx.warn(line_of(text, at), "a NUL byte (not text); read as a space", text[at : at + 40])

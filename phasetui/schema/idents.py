@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_SIMPLE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_SIMPLE = re.compile(r"[a-z_][a-z0-9_]*")  # fullmatch: "$" would let a trailing \n through
 _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -34,7 +34,7 @@ def _keywords() -> frozenset[str]:
 
 @lru_cache(maxsize=8192)  # a dump names the same schemas and columns over and over
 def quote_ident(name: str) -> str:
-    if _SIMPLE.match(name) and name not in _keywords():
+    if _SIMPLE.fullmatch(name) and name not in _keywords():
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -44,7 +44,7 @@ def qualify(*parts: str) -> str:
     return ".".join(quote_ident(p) for p in parts)
 
 
-_SIMPLE_DOTTED = re.compile(r"^[a-z_][a-z0-9_$]*(?:\.[a-z_][a-z0-9_$]*)*$")
+_SIMPLE_DOTTED = re.compile(r"[a-z_][a-z0-9_$]*(?:\.[a-z_][a-z0-9_$]*)*")
 _PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^".\s(]+))\s*')
 
 
@@ -54,7 +54,7 @@ def split_qualified(text: str) -> list[str]:
     Unquoted parts fold to lower case, as PostgreSQL folds them.
     """
     text = text.strip()
-    if _SIMPLE_DOTTED.match(text):
+    if _SIMPLE_DOTTED.fullmatch(text):
         return text.split(".")
     parts: list[str] = []
     pos = 0
