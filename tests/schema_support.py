@@ -42,4 +42,9 @@ def model_differences(a, b) -> list[str]:
         for attr in sorted(set(ax) | set(by)):
             if ax.get(attr) != by.get(attr):
                 out.append(f"{key} {attr}: {ax.get(attr)!r} != {by.get(attr)!r}")
+    for table in sorted(set(a.column_order) & set(b.column_order)):
+        if a.column_order[table] != b.column_order[table]:
+            out.append(
+                f"column order of {table}: {a.column_order[table]} != {b.column_order[table]}"
+            )
     return out

@@ -314,9 +314,21 @@ def test_cli_diff_files_and_dsn(tmp_path, make_db):
 def test_cli_bad_inputs_exit_2_without_traceback(tmp_path):
     bad = tmp_path / "bad.sql"
     bad.write_text("CREATE TABLE t (a int);\nCREATE TABLE u (a int DEFAULT 1 2);\n")
+    good = tmp_path / "good.sql"
+    good.write_text("CREATE TABLE t (a int);\nCREATE TABLE u (a int DEFAULT 1);\n")
+    # one unreadable statement: a warning naming it (on stderr and in the report), the rest
+    # compared; kept as text, it differs from the readable table on the other side
+    r = CliRunner().invoke(main, ["schema", "diff", str(bad), str(good)])
+    assert r.exit_code == 1, r.output
+    assert f"warning: A: {bad}:2: cannot read this statement" in r.stderr
+    assert "+ table public.u" in r.stdout and f"A: warning: {bad}:2:" in r.stdout
+    assert "Traceback" not in r.output
     r = CliRunner().invoke(main, ["schema", "diff", str(bad), str(bad)])
-    assert r.exit_code == 2
-    assert "bad.sql:2:" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 0 and "bad.sql:2:" in r.stderr
+    binary = tmp_path / "binary.sql"
+    binary.write_bytes(b"CREATE TABLE t (a int);\n\xff\xfe junk\n")
+    r = CliRunner().invoke(main, ["schema", "diff", str(binary), str(good)])
+    assert r.exit_code == 2 and "binary.sql:2: not UTF-8 text" in r.output
     r = CliRunner().invoke(main, ["schema", "diff", str(tmp_path / "missing.sql"), str(bad)])
     assert r.exit_code == 2 and "no such file" in r.output
 

@@ -58,3 +58,15 @@ def test_pg16_dump_and_catalog_give_equal_models(pg16_dsn):
     # and the committed pg_dump 16 fixture is this very schema
     fixture = load_dump((FIXTURES / "every_kind.pg16.sql").read_text(), source="fixture")
     assert model_differences(fixture, dump) == []
+
+
+def test_pg16_dump_of_hostile_names_and_inheritance_equals_its_catalog(pg16_dsn):
+    """pg_dump 16 writes a child's own NOT NULL as ``ALTER TABLE ONLY … SET NOT NULL`` (18
+    writes a ``NOT NULL col`` item); both read as the catalog does."""
+    load_sql(pg16_dsn, (FIXTURES / "dump_vs_catalog.sql").read_text())
+    text = run_pg_dump(pg16_dsn)
+    assert "ALTER TABLE ONLY inh.chi ALTER COLUMN id SET NOT NULL;" in text
+    dump = load_dump(text, source="dump16")
+    assert dump.warnings == [] and not [o.name for o in dump if o.kind == "other"]
+    assert model_differences(dump, read_catalog(pg16_dsn)) == []
+    assert dump.find("column", "inh.chi.id").attrs["not_null"] is True

@@ -51,6 +51,9 @@ def diff_cmd(a: str, b: str, fmt: str, via: str, output: Path | None) -> None:
 
     left = load_source(parse_source(a), via=via)
     right = load_source(parse_source(b), via=via)
+    for side, model in (("A", left), ("B", right)):
+        for warning in model.warnings:  # on stderr too: a JSON or -o report may go unread
+            click.echo(f"warning: {side}: {warning}", err=True)
     result = diff_models(left, right)
     text = render(result, fmt)
     if output:

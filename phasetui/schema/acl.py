@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from phasetui.schema.idents import split_qualified
+from phasetui.schema.text import masked_match, masked_search
 
 OWNER = "(owner)"
 PUBLIC = "PUBLIC"
@@ -48,7 +49,7 @@ FULL = {
 def acl_class(kind: str) -> str:
     if kind in ("table", "view", "materialized view"):
         return "table"
-    if kind in ("function", "procedure"):
+    if kind in ("function", "procedure", "aggregate"):
         return "function"
     if kind == "domain":
         return "type"
@@ -148,7 +149,7 @@ _GRANT = re.compile(
 
 def parse_grant(stmt: str) -> dict | None:
     """A GRANT/REVOKE statement as pg_dump writes it, or None when it is not one."""
-    m = _GRANT.match(stmt.strip().rstrip(";"))
+    m = masked_match(_GRANT, stmt.strip().rstrip(";"))
     if not m:
         return None
     privs: list[tuple[str, tuple[str, ...]]] = []  # (letter or ALL, columns)
@@ -177,10 +178,11 @@ def parse_grant(stmt: str) -> dict | None:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, cur, quote = [], 0, [], False
+    """Splits at top-level commas (not inside parentheses, quoted names or literals)."""
+    parts, depth, cur, quote = [], 0, [], ""
     for ch in text:
-        if ch == '"':
-            quote = not quote
+        if ch in "\"'" and (not quote or quote == ch):
+            quote = "" if quote else ch
         elif not quote and ch == "(":
             depth += 1
         elif not quote and ch == ")":
@@ -245,7 +247,7 @@ def default_privileges_base(objtype: str, in_schema: bool) -> Acl:
 
 
 def parse_default_privileges(stmt: str) -> tuple[str, str | None, str, dict] | None:
-    m = re.match(
+    m = masked_search(
         r"^ALTER\s+DEFAULT\s+PRIVILEGES\s+FOR\s+(?:ROLE|USER)\s+(?P<r>\S+)"
         r"(?:\s+IN\s+SCHEMA\s+(?P<s>\S+))?\s+(?P<g>(?:GRANT|REVOKE)\s.*)$",
         stmt.strip().rstrip(";"),
@@ -253,7 +255,9 @@ def parse_default_privileges(stmt: str) -> tuple[str, str | None, str, dict] | N
     )
     if not m:
         return None
-    on = re.search(r"\sON\s+(TABLES|SEQUENCES|FUNCTIONS|ROUTINES|TYPES|SCHEMAS)\s", m["g"], re.I)
+    on = masked_search(
+        r"\sON\s+(TABLES|SEQUENCES|FUNCTIONS|ROUTINES|TYPES|SCHEMAS)\s", m["g"], re.I
+    )
     if not on:
         return None
     objtype = on[1].upper().replace("ROUTINES", "FUNCTIONS")

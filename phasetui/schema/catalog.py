@@ -14,13 +14,17 @@ import re
 from typing import Any
 
 from phasetui.schema import acl as aclmod
-from phasetui.schema.dump_loader import _INDEX, index_attrs
+from phasetui.schema.collations import catalog_collation_attrs
+from phasetui.schema.dump_loader import _INDEX, column_options, index_attrs
 from phasetui.schema.functions import catalog_attrs
-from phasetui.schema.idents import qualify
+from phasetui.schema.idents import IDENT, qualify, split_qualified
 from phasetui.schema.model import SchemaModel, SchemaObject
 from phasetui.schema.sequences import describe as describe_seq
 from phasetui.schema.sequences import seq_options
-from phasetui.schema.text import quote_literal, squash
+from phasetui.schema.text import masked_match, quote_literal, squash
+
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 
 # phasetui's own bookkeeping (the backfill checkpoint schema) is not the application's
 # schema: a backfill in progress must not show up as a schema difference.
@@ -43,8 +47,16 @@ FROM pg_catalog.pg_namespace n WHERE {USER_NS} AND {_not_ext("pg_namespace", "n.
 """
 
 EXTENSIONS = """
-SELECT e.oid, e.extname, n.nspname FROM pg_catalog.pg_extension e
+SELECT e.oid, e.extname, e.extversion, n.nspname FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.oid >= 16384
+"""
+
+COLLATIONS = """
+SELECT c.oid, n.nspname, c.collname, c.collprovider, c.collisdeterministic, c.collcollate,
+       c.collctype, {locale} AS locale, {rules} AS rules,
+       pg_catalog.pg_get_userbyid(c.collowner) AS owner
+FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+WHERE {where} AND {not_ext}
 """
 
 TYPES = f"""
@@ -58,9 +70,15 @@ SELECT t.oid, n.nspname, t.typname, t.typtype, pg_catalog.pg_get_userbyid(t.typo
        (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e
         WHERE e.enumtypid = t.oid) AS labels,
        (SELECT array_agg(pg_catalog.quote_ident(a.attname) || ' ' ||
-                         pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
-        FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
-        AND NOT a.attisdropped) AS attributes,
+                         pg_catalog.format_type(a.atttypid, a.atttypmod) ||
+                         CASE WHEN a.attcollation <> at.typcollation THEN ' COLLATE ' ||
+                           (SELECT pg_catalog.quote_ident(cn.nspname) || '.' ||
+                                   pg_catalog.quote_ident(co.collname)
+                            FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn
+                            ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation)
+                         ELSE '' END ORDER BY a.attnum)
+        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
+        WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attributes,
        (SELECT array_agg(pg_catalog.quote_ident(c.conname) || ' ' ||
                          pg_catalog.pg_get_constraintdef(c.oid) ORDER BY c.conname)
         FROM pg_catalog.pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')
@@ -91,7 +109,7 @@ WHERE {USER_NS} AND {_not_ext("pg_type", "t.oid")}
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition,
        pg_catalog.pg_get_userbyid(c.relowner) AS owner, c.relacl::text[] AS acl,
-       c.relrowsecurity, c.relforcerowsecurity, c.reloptions,
+       c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.relreplident,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS bound,
        (SELECT array_agg(pg_catalog.quote_ident(pn.nspname) || '.' ||
@@ -121,7 +139,9 @@ LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.
 
 COLUMNS = """
 SELECT a.attrelid, a.attname, a.attnum, a.attnotnull, a.atthasdef, a.attidentity, a.attgenerated,
-       a.attislocal, a.attstattarget, a.attacl::text[] AS acl,
+       a.attislocal, a.attstattarget, a.attacl::text[] AS acl, a.attoptions,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
+       a.attcompression::text AS compression,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS default,
        CASE WHEN a.attcollation <> t.typcollation THEN
@@ -133,6 +153,14 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
+"""
+
+# PostgreSQL 18: NOT NULL constraints may be NOT VALID or NO INHERIT
+NOT_NULLS = """
+SELECT c.conrelid, a.attname, c.convalidated, c.connoinherit
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+WHERE c.conrelid = ANY(%s) AND c.contype = 'n' AND (NOT c.convalidated OR c.connoinherit)
 """
 
 CONSTRAINTS = """
@@ -170,6 +198,64 @@ WHERE {where} AND {not_ext} AND p.prokind IN ('f', 'p', 'w')
                   AND d.objid = p.oid AND d.deptype = 'i')
 """
 
+# pg_dump's dumpAgg, item by item: the same text, so both sides compare equal
+AGGREGATES = """
+SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner) AS owner,
+       p.proacl::text[] AS acl, pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity,
+       array_remove(ARRAY[
+         'SFUNC = ' || a.aggtransfn::pg_catalog.regproc::text,
+         'STYPE = ' || pg_catalog.format_type(a.aggtranstype, NULL),
+         CASE WHEN a.aggtransspace <> 0 THEN 'SSPACE = ' || a.aggtransspace END,
+         'INITCOND = ' || pg_catalog.quote_literal(a.agginitval),
+         CASE WHEN a.aggfinalfn <> 0 THEN 'FINALFUNC = ' || a.aggfinalfn::pg_catalog.regproc END,
+         CASE WHEN a.aggfinalextra THEN 'FINALFUNC_EXTRA' END,
+         CASE WHEN a.aggfinalfn <> 0 AND a.aggfinalmodify <>
+                   CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END
+              THEN 'FINALFUNC_MODIFY = ' || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY'
+                   WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,
+         CASE WHEN a.aggcombinefn <> 0
+              THEN 'COMBINEFUNC = ' || a.aggcombinefn::pg_catalog.regproc END,
+         CASE WHEN a.aggserialfn <> 0 THEN 'SERIALFUNC = ' || a.aggserialfn::pg_catalog.regproc END,
+         CASE WHEN a.aggdeserialfn <> 0
+              THEN 'DESERIALFUNC = ' || a.aggdeserialfn::pg_catalog.regproc END,
+         CASE WHEN a.aggmtransfn <> 0 THEN 'MSFUNC = ' || a.aggmtransfn::pg_catalog.regproc END,
+         CASE WHEN a.aggminvtransfn <> 0
+              THEN 'MINVFUNC = ' || a.aggminvtransfn::pg_catalog.regproc END,
+         CASE WHEN a.aggmtransfn <> 0
+              THEN 'MSTYPE = ' || pg_catalog.format_type(a.aggmtranstype, NULL) END,
+         CASE WHEN a.aggmtransspace <> 0 THEN 'MSSPACE = ' || a.aggmtransspace END,
+         'MINITCOND = ' || pg_catalog.quote_literal(a.aggminitval),
+         CASE WHEN a.aggmfinalfn <> 0 THEN 'MFINALFUNC = ' || a.aggmfinalfn::pg_catalog.regproc END,
+         CASE WHEN a.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END,
+         CASE WHEN a.aggmfinalfn <> 0 AND a.aggmfinalmodify <>
+                   CASE WHEN a.aggkind = 'n' THEN 'r' ELSE 'w' END
+              THEN 'MFINALFUNC_MODIFY = ' || CASE a.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY'
+                   WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,
+         CASE WHEN a.aggsortop <> 0 THEN (
+           SELECT 'SORTOP = OPERATOR(' || pg_catalog.quote_ident(opn.nspname) || '.' ||
+                  o.oprname || ')'
+           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace opn
+           ON opn.oid = o.oprnamespace WHERE o.oid = a.aggsortop) END,
+         CASE WHEN a.aggkind = 'h' THEN 'HYPOTHETICAL' END,
+         CASE p.proparallel WHEN 's' THEN 'PARALLEL = safe' WHEN 'r' THEN 'PARALLEL = restricted'
+         END
+       ], NULL) AS options
+FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE {where} AND {not_ext}
+"""
+
+MARKED_INDEXES = """
+SELECT x.indrelid, pg_catalog.quote_ident(ic.relname) AS name, x.indisreplident, x.indisclustered
+FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+WHERE x.indrelid = ANY(%s) AND (x.indisreplident OR x.indisclustered)
+"""
+
+RULES = """
+SELECT r.oid, r.ev_class, r.rulename, r.ev_enabled, pg_catalog.pg_get_ruledef(r.oid) AS def
+FROM pg_catalog.pg_rewrite r WHERE r.ev_class = ANY(%s) AND r.rulename <> '_RETURN'
+"""
+
 TRIGGERS = """
 SELECT t.oid, t.tgrelid, t.tgname, t.tgenabled, pg_catalog.pg_get_triggerdef(t.oid, false) AS def
 FROM pg_catalog.pg_trigger t
@@ -191,7 +277,8 @@ SELECT d.classoid::regclass::text AS cls, d.objoid, d.objsubid, d.description
 FROM pg_catalog.pg_description d
 WHERE d.classoid IN ('pg_namespace'::regclass, 'pg_extension'::regclass, 'pg_type'::regclass,
                      'pg_class'::regclass, 'pg_proc'::regclass, 'pg_constraint'::regclass,
-                     'pg_trigger'::regclass, 'pg_policy'::regclass)
+                     'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_collation'::regclass,
+                     'pg_rewrite'::regclass)
 """
 
 DEFAULT_ACLS = """
@@ -226,6 +313,18 @@ def read_catalog(dsn: str, source: str | None = None) -> SchemaModel:
 
 
 def read_catalog_conn(conn: Any, source: str) -> SchemaModel:
+    import gc
+
+    collect = gc.isenabled()
+    gc.disable()  # as in load_dump: many small objects, no cycles
+    try:
+        return _read_catalog_conn(conn, source)
+    finally:
+        if collect:
+            gc.enable()
+
+
+def _read_catalog_conn(conn: Any, source: str) -> SchemaModel:
     from psycopg.rows import dict_row
 
     model = SchemaModel(source=source)
@@ -264,6 +363,7 @@ class _Reader:
             self.comments[(r["cls"], r["objoid"], r["objsubid"])] = r["description"]
         self.schemas()
         self.extensions()
+        self.collations()
         self.types()
         self.relations()
         oids = list(self.rel)
@@ -271,8 +371,11 @@ class _Reader:
         self.columns(oids)
         self.constraints(oids)
         self.indexes(oids)
+        self.marked_indexes(oids)
         self.functions()
+        self.aggregates()
         self.triggers(oids)
+        self.rules(oids)
         self.policies(oids)
         self.default_privileges()
 
@@ -334,10 +437,27 @@ class _Reader:
                     qualify(r["extname"]),
                     attrs={
                         "schema": qualify(r["nspname"]),
+                        "version": r["extversion"],
                         "comment": self.comment("pg_extension", r["oid"]),
                     },
                 )
             )
+
+    def collations(self) -> None:
+        v = self.version
+        query = COLLATIONS.format(
+            locale="c.colllocale"
+            if v >= 170000
+            else ("c.colliculocale" if v >= 150000 else "NULL::text"),
+            rules="c.collicurules" if v >= 160000 else "NULL::text",
+            where=USER_NS,
+            not_ext=_not_ext("pg_collation", "c.oid"),
+        )
+        for r in self.rows(query):
+            attrs = catalog_collation_attrs(r)
+            attrs.update(owner=r["owner"], comment=self.comment("pg_collation", r["oid"]))
+            name = qualify(r["nspname"], r["collname"])
+            self.model.add(SchemaObject("collation", name, attrs=attrs))
 
     def types(self) -> None:
         for r in self.rows(TYPES):
@@ -394,6 +514,7 @@ class _Reader:
                     partition_of=parents[0] if r["relispartition"] else None,
                     bound=squash(r["bound"]) if r["bound"] else None,
                     inherits=tuple(parents) if parents and not r["relispartition"] else None,
+                    replica_identity=_replica_identity(r["relreplident"], None),
                 )
                 self.partition[r["oid"]] = bool(r["relispartition"])
             obj = self.model.add(SchemaObject(kind, name, attrs=attrs))
@@ -424,13 +545,19 @@ class _Reader:
         self.identity = identity
 
     def columns(self, oids: list[int]) -> None:
+        """Every column of every table, inherited ones too (a child's own default or NOT NULL
+        on an inherited column is part of its schema), with each table's column order."""
         tables = [o for o in oids if self.relkind[o] in ("r", "p", "f")]
+        not_nulls: dict[tuple[int, str], dict] = {}
+        if self.version >= 180000:
+            for r in self.rows(NOT_NULLS, tables):
+                not_nulls[(r["conrelid"], r["attname"])] = r
+        order: dict[int, list[str]] = {}
         for r in self.rows(COLUMNS, tables):
             table = self.rel[r["attrelid"]]
-            if not r["attislocal"] and not self.partition.get(r["attrelid"]):
-                continue  # inherited column: pg_dump writes it only on the parent
             gen = r["attgenerated"] or ""
             stat = r["attstattarget"]
+            nn = not_nulls.get((r["attrelid"], r["attname"]), {})
             attrs: dict[str, Any] = {
                 "type": r["type"],
                 "not_null": True if r["attnotnull"] else None,
@@ -441,8 +568,15 @@ class _Reader:
                 "statistics": stat if stat is not None and stat >= 0 else None,
                 "acl": self.acl(r["acl"], table.attrs.get("owner"), "column"),
                 "comment": self.comment("pg_class", r["attrelid"], r["attnum"]),
+                "storage": _STORAGE.get(r["storage"] or ""),
+                "compression": _COMPRESSION.get(r["compression"] or ""),
+                "options": column_options(r["attoptions"] or []),
+                "not_null_validated": False if nn and not nn["convalidated"] else None,
+                "not_null_no_inherit": True if nn and nn["connoinherit"] else None,
             }
-            if r["attidentity"]:
+            # a partition's identity is its parent's (PostgreSQL 17+ marks the partition's
+            # column too; pg_dump writes it on the parent only): compared on the parent
+            if r["attidentity"] and not self.partition.get(r["attrelid"]):
                 attrs["identity"] = "ALWAYS" if r["attidentity"] == "a" else "BY DEFAULT"
                 ident = self.identity.get((r["attrelid"], r["attname"]))
                 if ident:
@@ -450,6 +584,9 @@ class _Reader:
                     attrs["identity_options"] = describe_seq(ident["opts"])
             name = f"{table.name}.{qualify(r['attname'])}"
             self.model.add(SchemaObject("column", name, parent=table.name, attrs=attrs))
+            order.setdefault(r["attrelid"], []).append(qualify(r["attname"]))
+        for oid, names in order.items():
+            self.model.column_order[self.rel[oid].name] = tuple(names)
 
     def constraints(self, oids: list[int]) -> None:
         for r in self.rows(CONSTRAINTS, oids):
@@ -491,13 +628,10 @@ class _Reader:
     def indexes(self, oids: list[int]) -> None:
         pattern = re.compile(_INDEX, re.I | re.S)
         for r in self.rows(INDEXES, oids):
-            m = pattern.match(r["def"])
+            m = masked_match(pattern, r["def"])
             if m is None:
                 continue
             table = self.rel[r["indrelid"]]
-            schema = table.name.rsplit(".", 1)[0] if "." in table.name else "public"
-            from phasetui.schema.idents import split_qualified
-
             schema = qualify(split_qualified(table.name)[0])
             attrs = index_attrs(m)
             attrs.update(
@@ -507,6 +641,15 @@ class _Reader:
             )
             name = f"{schema}.{qualify(*split_qualified(m['n']))}"
             self.model.add(SchemaObject("index", name, parent=table.name, attrs=attrs))
+
+    def marked_indexes(self, oids: list[int]) -> None:
+        """``REPLICA IDENTITY USING INDEX`` and ``CLUSTER ON``: attributes of the table."""
+        for r in self.rows(MARKED_INDEXES, oids):
+            table = self.rel[r["indrelid"]]
+            if r["indisreplident"] and self.relkind[r["indrelid"]] != "S":
+                table.attrs["replica_identity"] = f"USING INDEX {r['name']}"
+            if r["indisclustered"]:
+                table.attrs["cluster_on"] = r["name"]
 
     def functions(self) -> None:
         query = FUNCTIONS.format(
@@ -528,16 +671,49 @@ class _Reader:
             )
             self.model.add(SchemaObject(kind, name, attrs=attrs))
 
+    def aggregates(self) -> None:
+        from phasetui.schema.dump_loader import aggregate_options
+
+        query = AGGREGATES.format(where=USER_NS, not_ext=_not_ext("pg_proc", "p.oid"))
+        for r in self.rows(query):
+            name = f"{qualify(r['nspname'], r['proname'])}({r['identity']})"
+            attrs = {
+                "options": aggregate_options(list(r["options"] or ())),
+                "owner": r["owner"],
+                "acl": self.acl(r["acl"], r["owner"], "aggregate"),
+                "comment": self.comment("pg_proc", r["oid"]),
+            }
+            self.model.add(SchemaObject("aggregate", name, attrs=attrs))
+
+    def rules(self, oids: list[int]) -> None:
+        for r in self.rows(RULES, oids):
+            table = self.rel.get(r["ev_class"])
+            if table is None:
+                continue
+            head = masked_match(_RULE_HEAD, r["def"])
+            self.model.add(
+                SchemaObject(
+                    "rule",
+                    f"{table.name}.{qualify(r['rulename'])}",
+                    parent=table.name,
+                    attrs={
+                        "definition": squash(r["def"][head.end() :] if head else r["def"]),
+                        "enabled": {
+                            "D": "DISABLE",
+                            "A": "ENABLE ALWAYS",
+                            "R": "ENABLE REPLICA",
+                        }.get(r["ev_enabled"]),
+                        "comment": self.comment("pg_rewrite", r["oid"]),
+                    },
+                )
+            )
+
     def triggers(self, oids: list[int]) -> None:
         parent = "AND t.tgparentid = 0" if self.version >= 130000 else ""
         for r in self.rows(TRIGGERS.format(parent=parent), oids):
             table = self.rel[r["tgrelid"]]
-            definition = squash(r["def"])
-            definition = (
-                re.sub(r"^CREATE\s+(CONSTRAINT\s+)?TRIGGER\s+\S+\s+", "", definition, flags=re.I)
-                if not definition.upper().startswith("CREATE CONSTRAINT")
-                else definition.split(None, 4)[4]
-            )
+            head = masked_match(_TRIGGER_HEAD, r["def"])
+            definition = squash(r["def"][head.end() :] if head else r["def"])
             self.model.add(
                 SchemaObject(
                     "trigger",
@@ -577,6 +753,18 @@ class _Reader:
                     },
                 )
             )
+
+
+_RULE_HEAD = re.compile(rf"^CREATE\s+RULE\s+{IDENT}\s+AS\s+", re.I)
+_TRIGGER_HEAD = re.compile(rf"^CREATE\s+(?:CONSTRAINT\s+)?TRIGGER\s+{IDENT}\s+", re.I)
+
+
+def _replica_identity(code: str, index: str | None) -> str | None:
+    """``REPLICA IDENTITY`` as pg_dump writes it; None for the default (the primary key).
+    ``USING INDEX`` is filled in from the index (see ``marked_indexes``)."""
+    if code == "i" and index:
+        return f"USING INDEX {index}"
+    return {"f": "FULL", "n": "NOTHING"}.get(code)
 
 
 def _reloption(item: str) -> str:

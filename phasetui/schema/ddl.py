@@ -7,10 +7,11 @@ and policies print as their table, so the reader sees them in context.
 
 from __future__ import annotations
 
+from phasetui.schema.idents import last_part, quote_ident
 from phasetui.schema.model import SchemaModel, SchemaObject
 from phasetui.schema.text import quote_literal
 
-_IN_TABLE = {"column", "constraint", "trigger", "policy"}
+_IN_TABLE = {"column", "constraint", "trigger", "policy", "rule"}
 
 
 def object_ddl(obj: SchemaObject | None, model: SchemaModel) -> str:
@@ -28,7 +29,7 @@ def object_ddl(obj: SchemaObject | None, model: SchemaModel) -> str:
 
 
 def _last(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
+    return last_part(name)
 
 
 def _column_line(col: SchemaObject) -> str:
@@ -45,6 +46,10 @@ def _column_line(col: SchemaObject) -> str:
         parts.append(f"GENERATED {a['identity']} AS IDENTITY{opts}")
     if a.get("not_null"):
         parts.append("NOT NULL")
+        if a.get("not_null_no_inherit"):
+            parts.append("NO INHERIT")
+        if a.get("not_null_validated") is False:
+            parts.append("NOT VALID")
     return " ".join(p.strip() for p in parts)
 
 
@@ -52,6 +57,10 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
     a = obj.attrs
     kids = model.children(obj.name)
     cols = [c for c in kids if c.kind == "column"]
+    order = model.column_order.get(obj.name)
+    if order:
+        rank = {name: i for i, name in enumerate(order)}
+        cols.sort(key=lambda c: rank.get(_last(c.name), len(rank)))
     cons = sorted((c for c in kids if c.kind == "constraint"), key=lambda c: c.name)
     items = [f"    {_column_line(c)}" for c in cols]
     for c in cons:
@@ -76,6 +85,17 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
                 f"ALTER TABLE {obj.name} ALTER COLUMN {_last(c.name)} SET STATISTICS "
                 f"{c.attrs['statistics']};"
             )
+        for attr, word in (("storage", "STORAGE"), ("compression", "COMPRESSION")):
+            if c.attrs.get(attr):
+                lines.append(
+                    f"ALTER TABLE ONLY {obj.name} ALTER COLUMN {_last(c.name)} SET {word} "
+                    f"{c.attrs[attr]};"
+                )
+        if c.attrs.get("options"):
+            lines.append(
+                f"ALTER TABLE ONLY {obj.name} ALTER COLUMN {_last(c.name)} SET "
+                f"({', '.join(c.attrs['options'])});"
+            )
         if c.attrs.get("comment") is not None:
             lines.append(f"COMMENT ON COLUMN {c.name} IS {quote_literal(c.attrs['comment'])};")
         if c.attrs.get("acl"):
@@ -94,6 +114,14 @@ def _table(obj: SchemaObject, model: SchemaModel) -> list[str]:
         lines.append(f"CREATE TRIGGER {_last(t.name)} {t.attrs.get('definition')};")
         if t.attrs.get("enabled"):
             lines.append(f"ALTER TABLE {obj.name} {t.attrs['enabled']} TRIGGER {_last(t.name)};")
+    if a.get("replica_identity"):
+        lines.append(f"ALTER TABLE ONLY {obj.name} REPLICA IDENTITY {a['replica_identity']};")
+    if a.get("cluster_on"):
+        lines.append(f"ALTER TABLE {obj.name} CLUSTER ON {a['cluster_on']};")
+    for r in sorted((k for k in kids if k.kind == "rule"), key=lambda k: k.name):
+        lines.append(f"CREATE RULE {_last(r.name)} AS {r.attrs.get('definition')};")
+        if r.attrs.get("enabled"):
+            lines.append(f"ALTER TABLE {obj.name} {r.attrs['enabled']} RULE {_last(r.name)};")
     for p in sorted((k for k in kids if k.kind == "policy"), key=lambda k: k.name):
         lines.append(
             f"CREATE POLICY {_last(p.name)} ON {obj.name} "
@@ -192,9 +220,27 @@ def _simple(word: str):
         extra = ""
         if obj.kind == "extension" and obj.attrs.get("schema"):
             extra = f" WITH SCHEMA {obj.attrs['schema']}"
+        if obj.kind == "extension" and obj.attrs.get("version"):
+            extra += f" VERSION {quote_literal(obj.attrs['version'])}"
         return [f"CREATE {word} {obj.name}{extra};"]
 
     return build
+
+
+def _aggregate(obj: SchemaObject, model: SchemaModel) -> list[str]:
+    items = ",\n    ".join(obj.attrs.get("options") or ())
+    return [f"CREATE AGGREGATE {obj.name} (\n    {items}\n);"]
+
+
+def _collation(obj: SchemaObject, model: SchemaModel) -> list[str]:
+    a = obj.attrs
+    opts = [f"provider = {a.get('provider') or 'libc'}"]
+    if a.get("deterministic") is False:
+        opts.append("deterministic = false")
+    for key in ("locale", "lc_collate", "lc_ctype", "rules"):
+        if a.get(key) is not None:
+            opts.append(f"{key} = {quote_literal(a[key])}")
+    return [f"CREATE COLLATION {obj.name} ({', '.join(opts)});"]
 
 
 def _generic(obj: SchemaObject, model: SchemaModel) -> list[str]:
@@ -217,6 +263,8 @@ _BUILDERS = {
     "domain": _domain,
     "function": _function,
     "procedure": _function,
+    "collation": _collation,
+    "aggregate": _aggregate,
     "schema": _simple("SCHEMA"),
     "extension": _simple("EXTENSION"),
 }
@@ -231,7 +279,7 @@ def _extras(obj: SchemaObject) -> list[str]:
     word = _OWNER_WORD.get(obj.kind, obj.kind.upper())
     lines = []
     if a.get("owner"):
-        lines.append(f"ALTER {word} {obj.name} OWNER TO {a['owner']};")
+        lines.append(f"ALTER {word} {obj.name} OWNER TO {quote_ident(a['owner'])};")
     if a.get("comment") is not None and obj.kind not in _IN_TABLE:
         lines.append(f"COMMENT ON {word} {obj.name} IS {quote_literal(a['comment'])};")
     if a.get("acl") and obj.kind != "column":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from phasetui.schema.model import KINDS, SchemaModel, SchemaObject, kind_compared
+from phasetui.schema.model import ALL_FACETS, KINDS, SchemaModel, SchemaObject, kind_compared
 from phasetui.schema.phases import Verdict, classify, classify_attr
 
 STATUSES = ("added", "removed", "changed", "renamed")
@@ -89,6 +89,7 @@ _FOLD_UNDER = {"table", "view", "materialized view"}
 
 
 def diff_models(a: SchemaModel, b: SchemaModel) -> SchemaDiff:
+    from phasetui.schema.column_order import order_changes
     from phasetui.schema.renames import find_renames
 
     facets = a.facets & b.facets
@@ -113,6 +114,7 @@ def diff_models(a: SchemaModel, b: SchemaModel) -> SchemaDiff:
             ]
             changes.append(Change(key[0], key[1], "changed", new.parent, attrs, old, new))
     changes = find_renames(changes, a, b, facets)
+    _add_order_changes(changes, a, b, order_changes(a, b, changes))
     changes.sort(key=lambda c: (order.get(c.kind, len(order)), c.name))
     changes = _fold(changes)
     for c in changes:
@@ -120,7 +122,25 @@ def diff_models(a: SchemaModel, b: SchemaModel) -> SchemaDiff:
         for attr in c.attrs:
             attr.verdict = classify_attr(c.kind, attr.attr, c, model)
         c.verdict = classify(c, model)
-    return SchemaDiff(a, b, changes, {"owners", "grants"} - facets, _facet_notes(a, b, facets))
+    return SchemaDiff(a, b, changes, set(ALL_FACETS - facets), _facet_notes(a, b, facets))
+
+
+def _add_order_changes(
+    changes: list[Change],
+    a: SchemaModel,
+    b: SchemaModel,
+    found: list[tuple[str, tuple[str, ...], tuple[str, ...]]],
+) -> None:
+    """A table whose column order differs gets a ``column_order`` attribute change."""
+    by_name = {c.name: c for c in changes if c.kind == "table"}
+    for table, old, new in found:
+        attr = AttrChange("column_order", old, new)
+        change = by_name.get(table)
+        if change is None:
+            obj = b.find("table", table)
+            change = Change("table", table, "changed", obj.parent, [], a.find("table", table), obj)
+            changes.append(change)
+        change.attrs.append(attr)
 
 
 def _facet_notes(a: SchemaModel, b: SchemaModel, facets: set[str]) -> list[str]:
@@ -128,19 +148,26 @@ def _facet_notes(a: SchemaModel, b: SchemaModel, facets: set[str]) -> list[str]:
     from phasetui.schema.model import FACET_ATTRS
 
     notes = []
-    for facet in sorted({"owners", "grants"} - facets):
+    for facet in sorted(ALL_FACETS - facets):
         attrs = FACET_ATTRS[facet]
         for side, model, other in (("A", a, b), ("B", b, a)):
             if facet in model.facets:
                 continue
-            held = sum(1 for o in other if any(o.attrs.get(x) is not None for x in attrs))
+            held = [o for o in other if any(o.attrs.get(x) is not None for x in attrs)]
             if not held:
+                continue
+            if facet == "versions":
+                listed = ", ".join(f"{o.name} {o.attrs['version']}" for o in held[:10])
+                notes.append(
+                    f"extension versions not compared: {side} is a dump (pg_dump writes "
+                    f"CREATE EXTENSION without VERSION); the other side has {listed}"
+                )
                 continue
             what = "OWNER TO" if facet == "owners" else "GRANT/REVOKE"
             notes.append(
                 f"{facet} not compared: {side} has no {what} statements (dumped with "
                 f"--no-{'owner' if facet == 'owners' else 'privileges'}?); the other side "
-                f"sets them on {held} object(s)"
+                f"sets them on {len(held)} object(s)"
             )
     return notes
 

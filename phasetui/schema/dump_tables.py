@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from phasetui.schema.idents import split_qualified
+from phasetui.schema.idents import fold, split_qualified
 from phasetui.schema.text import squash
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -45,6 +45,17 @@ class ColumnText:
     generated_kind: str | None = None
     identity: str | None = None
     not_null: bool = False
+    not_null_no_inherit: bool = False
+
+
+@dataclass
+class NotNullText:
+    """A ``NOT NULL col`` table constraint (PostgreSQL 18 dumps write them for inherited
+    columns: ``NOT NULL id`` or ``CONSTRAINT name NOT NULL id [NO INHERIT]``)."""
+
+    column: str
+    name: str | None = None
+    no_inherit: bool = False
 
 
 @dataclass
@@ -53,6 +64,7 @@ class TableText:
     name: str
     columns: list[ColumnText] = field(default_factory=list)
     checks: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+    not_nulls: list[NotNullText] = field(default_factory=list)
     tail: str = ""  # text after the column list: PARTITION BY, INHERITS, WITH …
     unlogged: bool = False
 
@@ -100,12 +112,14 @@ def parse_create_table(stmt: str, notes: list[str] | None = None) -> TableText:
 
     dialect = _dialect()
     tokens = dialect.tokenize(stmt)
-    try:
-        tree = dialect.parser().parse(list(tokens), stmt)[0]
-    except ParseError as exc:
-        tree = None
-        if notes is not None:
-            notes.append(str(exc).splitlines()[0])
+    tree = None
+    # sqlglot's grammar has no NOT NULL table constraint (PostgreSQL 18): read those without it
+    if not _has_not_null_item(stmt):
+        try:
+            tree = dialect.parser().parse(list(tokens), stmt)[0]
+        except ParseError as exc:
+            if notes is not None:
+                notes.append(str(exc).splitlines()[0])
     if tree is not None and not (
         isinstance(tree, exp.Create) and isinstance(tree.this, exp.Schema)
     ):
@@ -152,21 +166,55 @@ def parse_create_table(stmt: str, notes: list[str] | None = None) -> TableText:
     defs = tree.this.expressions if tree is not None else [None] * len(items)
     if len(items) != len(defs):
         raise ValueError("column list does not match the parse tree")
-    for node, toks in zip(defs, items, strict=True):
+    for toks in items:
         first = _word(toks[0])
-        if first == "CONSTRAINT":
-            out.checks.append((toks[1].text, squash(stmt[toks[2].start : toks[-1].end + 1])))
-        elif first in ("CHECK", "PRIMARY", "UNIQUE", "FOREIGN", "EXCLUDE", "LIKE"):
+        if first == "CONSTRAINT" and len(toks) > 2:
+            cname = _ident(toks[1])
+            if _not_null_at(toks, 2):
+                out.not_nulls.append(_not_null_item(stmt, toks[4:], cname, toks[2:]))
+            else:
+                out.checks.append((cname, squash(stmt[toks[2].start : toks[-1].end + 1])))
+        elif _not_null_at(toks, 0):
+            out.not_nulls.append(_not_null_item(stmt, toks[2:], None, toks))
+        elif first in ("CONSTRAINT", "CHECK", "PRIMARY", "UNIQUE", "FOREIGN", "EXCLUDE", "LIKE"):
             raise ValueError(f"unnamed table constraint or LIKE: {_span(stmt, toks)[:60]!r}")
         else:
-            name = node.name if isinstance(node, exp.ColumnDef) else _ident(toks[0])
-            out.columns.append(_column(stmt, name, toks))
+            out.columns.append(_column(stmt, _ident(toks[0]), toks))
     return out
 
 
+def _not_null_at(toks: list, i: int) -> bool:
+    return len(toks) > i + 2 and _is_word(toks[i], "NOT") and _is_word(toks[i + 1], "NULL")
+
+
+_NOT_NULL_ITEM = re.compile(r"[(,]\s*(?:CONSTRAINT\s+\S+\s+)?NOT\s+NULL\s", re.I)
+
+
+def _has_not_null_item(stmt: str) -> bool:
+    """True when an item of the column list may start with [CONSTRAINT x] NOT NULL."""
+    from phasetui.schema.text import mask
+
+    return bool(_NOT_NULL_ITEM.search(mask(stmt)))
+
+
+def _not_null_item(stmt: str, rest: list, name: str | None, whole: list) -> NotNullText:
+    if not rest:
+        raise ValueError(f"NOT NULL without a column: {_span(stmt, whole)[:60]!r}")
+    item = NotNullText(column=_ident(rest[0]), name=name)
+    tail = [_word(t) for t in rest[1:]]
+    if tail == ["NO", "INHERIT"]:
+        item.no_inherit = True
+    elif tail:
+        raise ValueError(
+            f"not how pg_dump writes a NOT NULL constraint: {_span(stmt, whole)[:60]!r}"
+        )
+    return item
+
+
 def _ident(tok) -> str:
-    """A column name token: quoted names keep their case, bare ones fold to lower case."""
-    return tok.text if tok.token_type in _quoted_types() else tok.text.lower()
+    """A name token: quoted names keep their exact spelling (sqlglot has already undone the
+    ``""`` escapes), bare ones fold to lower case as the server folds them."""
+    return tok.text if tok.token_type in _quoted_types() else fold(tok.text)
 
 
 def _span(stmt: str, toks: list) -> str:
@@ -178,7 +226,11 @@ def _column(stmt: str, name: str, toks: list) -> ColumnText:
 
     rest = toks[1:]
     col = ColumnText(name=name, type="")
-    # pg_dump ends a column with [CONSTRAINT name] NOT NULL
+    # pg_dump ends a column with [CONSTRAINT name] NOT NULL [NO INHERIT]
+    if len(rest) >= 4 and _is_word(rest[-2], "NO") and _is_word(rest[-1], "INHERIT"):
+        if _is_word(rest[-4], "NOT") and _is_word(rest[-3], "NULL"):
+            col.not_null_no_inherit = True
+            rest = rest[:-2]
     if len(rest) >= 2 and _is_word(rest[-2], "NOT") and _is_word(rest[-1], "NULL"):
         col.not_null = True
         rest = rest[:-2]

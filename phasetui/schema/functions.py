@@ -20,10 +20,13 @@ _DOLLAR = re.compile(r"^\$(?P<tag>[A-Za-z_]\w*)?\$(?P<body>.*)\$(?P=tag)?\$$", r
 
 def split_signature(text: str) -> tuple[str, str, str]:
     """``app.add(a integer) RETURNS integer …`` → (name, args, after-args text)."""
+    from phasetui.schema.text import mask
+
+    masked = mask(text)  # a quoted name or a default literal may hold parentheses
     depth = 0
-    start = text.index("(")
-    for i in range(start, len(text)):
-        ch = text[i]
+    start = masked.index("(")
+    for i in range(start, len(masked)):
+        ch = masked[i]
         if ch == "(":
             depth += 1
         elif ch == ")":

@@ -17,6 +17,7 @@ from typing import Any
 KINDS: tuple[str, ...] = (
     "schema",
     "extension",
+    "collation",
     "type",
     "domain",
     "sequence",
@@ -28,15 +29,24 @@ KINDS: tuple[str, ...] = (
     "materialized view",
     "function",
     "procedure",
+    "aggregate",
     "trigger",
+    "rule",
     "policy",
     "default privileges",
     "other",
 )
 
-# Facets a source may lack (pg_dump --no-owner / --no-privileges): not compared then.
-FACET_ATTRS: dict[str, tuple[str, ...]] = {"owners": ("owner",), "grants": ("acl",)}
+# Facets a source may lack: not compared then. A dump made with --no-owner has no owners,
+# with --no-privileges no grants, and no dump has extension versions (pg_dump writes
+# ``CREATE EXTENSION name``, never its VERSION).
+FACET_ATTRS: dict[str, tuple[str, ...]] = {
+    "owners": ("owner",),
+    "grants": ("acl",),
+    "versions": ("version",),
+}
 FACET_KINDS: dict[str, tuple[str, ...]] = {"grants": ("default privileges",)}
+ALL_FACETS: frozenset[str] = frozenset(FACET_ATTRS)
 
 
 def kind_compared(kind: str, facets: set[str]) -> bool:
@@ -66,8 +76,13 @@ class SchemaModel:
 
     source: str
     objects: dict[tuple[str, str], SchemaObject] = field(default_factory=dict)
-    facets: set[str] = field(default_factory=lambda: {"owners", "grants"})
+    facets: set[str] = field(default_factory=lambda: set(ALL_FACETS))
     notes: list[str] = field(default_factory=list)
+    # statements that could not be read (``path:line: why: text``): the rest still loaded
+    warnings: list[str] = field(default_factory=list)
+    # table -> its columns' names in physical order, where the source records it (a dump
+    # does not for inheritance children: pg_dump leaves their order to INHERITS on restore)
+    column_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, obj: SchemaObject) -> SchemaObject:
         existing = self.objects.get(obj.key)
@@ -76,6 +91,13 @@ class SchemaModel:
             return existing
         self.objects[obj.key] = obj
         return obj
+
+    def discard_since(self, size: int) -> None:
+        """Drops the objects added after the model held ``size`` (a statement that failed
+        half-way leaves nothing behind)."""
+        for key in list(self.objects)[size:]:
+            del self.objects[key]
+        self.__dict__.pop("_by_parent", None)
 
     def find(self, kind: str, name: str) -> SchemaObject | None:
         return self.objects.get((kind, name))

@@ -85,7 +85,16 @@ def _column_added(change: Change, model: SchemaModel) -> Verdict:
 def _not_null(change: Change, model: SchemaModel) -> Verdict:
     old, new = _attr(change, "not_null")
     if new and not old:
-        column = change.name.rsplit(".", 1)[-1]
+        if change.new is not None and change.new.attrs.get("not_null_validated") is False:
+            return Verdict(
+                "contract",
+                "low",
+                "NOT NULL … NOT VALID (PostgreSQL 18): no scan now; VALIDATE CONSTRAINT later "
+                "(SHARE UPDATE EXCLUSIVE, does not block writes)",
+            )
+        from phasetui.schema.idents import last_part
+
+        column = last_part(change.name)
         for obj in model.children(change.parent or ""):
             d = obj.attrs.get("definition") or ""
             if (
@@ -166,6 +175,28 @@ def _validated(change: Change, model: SchemaModel) -> Verdict:
     return Verdict("review", "unknown", "a validated constraint became NOT VALID")
 
 
+def _not_null_validated(change: Change, model: SchemaModel) -> Verdict:
+    """A NOT NULL's validation state; when NOT NULL itself changed, that rule speaks."""
+    if "not_null" in change.changed_attrs:
+        return Verdict("any", "none")
+    old, new = _attr(change, "not_null_validated")
+    if old is False and new is None:
+        return Verdict(
+            "contract", "low", "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE, does not block writes"
+        )
+    return Verdict("review", "unknown", "a validated NOT NULL became NOT VALID")
+
+
+COLUMN_ORDER_ADVICE = (
+    "INSERT and COPY without a column list (and SELECT *) read columns by position; ALTER "
+    "TABLE cannot reorder them (only recreating the table can): list columns explicitly"
+)
+COLLATION_ADVICE = (
+    "a collation cannot be altered: create a new one, move the columns to it (each move "
+    "rebuilds their indexes under ACCESS EXCLUSIVE), then drop the old one"
+)
+
+
 def _index_added(change: Change, model: SchemaModel) -> Verdict:
     a = change.new.attrs if change.new else {}
     if a.get("valid") is False:
@@ -220,10 +251,15 @@ def _attr(change: Change, name: str) -> tuple[Any, Any]:
 
 
 DROP_ADVICE = "after the code stops using it; keep the backup handy"
+RULE_ADVICE = (
+    "CREATE RULE takes ACCESS EXCLUSIVE on the table and rewrites every matching query from "
+    "then on: review what it does"
+)
 
 ADDED: dict[str, Rule] = {
     "schema": _v("expand", "low"),
     "extension": _v("expand", "medium", "CREATE EXTENSION may take locks and need superuser"),
+    "collation": _v("expand", "low"),
     "type": _v("expand", "low"),
     "domain": _v("expand", "low"),
     "sequence": _v("expand", "low"),
@@ -235,12 +271,15 @@ ADDED: dict[str, Rule] = {
     "materialized view": _v("expand", "medium", "creating it runs the query (use WITH NO DATA)"),
     "function": _v("expand", "low"),
     "procedure": _v("expand", "low"),
+    "aggregate": _v("expand", "low"),
     "trigger": _v("expand", "medium", "CREATE TRIGGER takes SHARE ROW EXCLUSIVE (blocks writes)"),
+    "rule": _v("expand", "medium", RULE_ADVICE),
     "policy": _v("any", "medium", "row security: check who can still see what"),
     "default privileges": _v("any", "none"),
 }
 
 REMOVED: dict[str, Rule] = {
+    "collation": _v("contract", "low", "after no column, index or code uses it; " + DROP_ADVICE),
     "table": _v("contract", "high", DROP_ADVICE),
     "column": _v("contract", "medium", "DROP COLUMN: brief ACCESS EXCLUSIVE; " + DROP_ADVICE),
     "constraint": _v("contract", "low", "brief ACCESS EXCLUSIVE; use lock_timeout"),
@@ -249,7 +288,11 @@ REMOVED: dict[str, Rule] = {
     "materialized view": _v("contract", "low", DROP_ADVICE),
     "function": _v("contract", "low", DROP_ADVICE),
     "procedure": _v("contract", "low", DROP_ADVICE),
+    "aggregate": _v("contract", "low", DROP_ADVICE),
     "trigger": _v("contract", "low", "brief SHARE ROW EXCLUSIVE lock"),
+    "rule": _v(
+        "contract", "medium", "DROP RULE: brief ACCESS EXCLUSIVE; queries stop being rewritten"
+    ),
     "policy": _v("any", "medium", "row security: check who can now see what"),
     "default privileges": _v("any", "none"),
 }
@@ -304,6 +347,39 @@ CHANGED: dict[tuple[str, str], Rule] = {
     ("column", "identity_sequence"): _v("any", "low"),
     ("column", "collation"): _v("contract", "high", "collation change rebuilds indexes"),
     ("column", "statistics"): _v("any", "low", "run ANALYZE afterwards"),
+    ("column", "storage"): _v(
+        "any", "low", "SET STORAGE: brief ACCESS EXCLUSIVE, no rewrite (new values only)"
+    ),
+    ("column", "compression"): _v(
+        "any", "low", "SET COMPRESSION: brief ACCESS EXCLUSIVE, no rewrite (new values only)"
+    ),
+    ("column", "options"): _v("any", "low", "SHARE UPDATE EXCLUSIVE; run ANALYZE afterwards"),
+    ("column", "not_null_validated"): _not_null_validated,
+    ("column", "not_null_no_inherit"): _v(
+        "any", "low", "NO INHERIT changes which children must keep the NOT NULL"
+    ),
+    ("table", "column_order"): _v("any", "low", COLUMN_ORDER_ADVICE),
+    ("table", "replica_identity"): _v(
+        "any",
+        "medium",
+        "REPLICA IDENTITY: brief ACCESS EXCLUSIVE, no rewrite; logical replication and CDC "
+        "send other old-row data from then on (FULL writes more WAL)",
+    ),
+    ("table", "cluster_on"): _v(
+        "any", "none", "CLUSTER ON only marks the index for a later CLUSTER; no data moves"
+    ),
+    ("extension", "version"): _v(
+        "any",
+        "medium",
+        "ALTER EXTENSION … UPDATE: may take locks and change the extension's objects; read "
+        "its release notes and run it on staging first",
+    ),
+    ("collation", "provider"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "locale"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "lc_collate"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "lc_ctype"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "deterministic"): _v("contract", "high", COLLATION_ADVICE),
+    ("collation", "rules"): _v("contract", "high", COLLATION_ADVICE),
     ("constraint", "validated"): _validated,
     ("constraint", "definition"): _v("contract", "high", "drop and re-add: see constraint added"),
     ("constraint", "type"): _v("contract", "high", "drop and re-add"),
@@ -325,6 +401,9 @@ CHANGED: dict[tuple[str, str], Rule] = {
     ("trigger", "definition"): _v("contract", "medium", "drop and re-create: SHARE ROW EXCLUSIVE"),
     ("trigger", "enabled"): _v("any", "medium", "ENABLE/DISABLE TRIGGER takes SHARE ROW EXCLUSIVE"),
     ("policy", "definition"): _v("any", "medium", "row security: check who can see what"),
+    ("aggregate", "options"): _v("any", "low", "CREATE OR REPLACE AGGREGATE (PostgreSQL 12+)"),
+    ("rule", "definition"): _v("review", "medium", "CREATE OR REPLACE RULE: " + RULE_ADVICE),
+    ("rule", "enabled"): _v("any", "medium", "ENABLE/DISABLE RULE: brief ACCESS EXCLUSIVE"),
 }
 
 NEUTRAL_ATTRS = {

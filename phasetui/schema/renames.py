@@ -75,6 +75,13 @@ def local_name(name: str, parent: str | None) -> str:
     return qualify(split_qualified(name)[-1])
 
 
+def _schema_of(name: str) -> str:
+    try:
+        return split_qualified(name)[0]
+    except ValueError:
+        return name.split(".", 1)[0]
+
+
 def _words(text: str) -> tuple[list[Any], list[str]] | None:
     """PostgreSQL's own scanner: tokens and their text (literals stay whole), or None."""
     from pglast.parser import scan
@@ -160,14 +167,15 @@ class _Renames:
         return change
 
     def find_tables(self) -> None:
-        def columns_of(model: SchemaModel) -> Callable[[SchemaObject], Any]:
+        def columns_of(model: SchemaModel, schema: bool = True) -> Callable[[SchemaObject], Any]:
             def key(table: SchemaObject) -> Any:
                 cols = frozenset(
                     (local_name(o.name, table.name), o.attrs.get("type"))
                     for o in model.children(table.name)
                     if o.kind == "column"
                 )
-                return cols or None
+                # a rename never crosses schemas (that is ALTER TABLE … SET SCHEMA)
+                return ((_schema_of(table.name) if schema else None), cols) if cols else None
 
             return key
 
@@ -193,6 +201,30 @@ class _Renames:
                     del self.removed[(kid.kind, kid.name)]
                     self.moved.append((change, kid, self.added.pop(twin_key).new))
         self.hint_tables()
+        self.hint_moves(columns_of(self.a, schema=False), columns_of(self.b, schema=False))
+
+    def hint_moves(self, key_a: Callable, key_b: Callable) -> None:
+        """A table dropped in one schema and one like it added in another: a note only."""
+        olds = [c for c in self.removed.values() if c.kind == "table"]
+        news = [c for c in self.added.values() if c.kind == "table"]
+        for old in olds:
+            ka = key_a(old.old)
+            twins = [
+                n
+                for n in news
+                if ka is not None
+                and key_b(n.new) == ka
+                and _schema_of(n.name) != _schema_of(old.name)
+                and local_name(n.name, None) == local_name(old.name, None)
+            ]
+            if len(twins) != 1:
+                continue
+            new = twins[0]
+            old.notes.append(
+                f"possibly moved to {new.name} (same name and columns; ALTER TABLE … SET "
+                "SCHEMA); not assumed: a rename is never inferred across schemas"
+            )
+            new.notes.append(f"possibly moved from {old.name} (same name and columns); not assumed")
 
     def hint_tables(self) -> None:
         """Tables left unpaired whose column types match one to one: a note, not a rename
@@ -202,7 +234,7 @@ class _Renames:
             def key(table: SchemaObject) -> Any:
                 kids = model.children(table.name)
                 types = sorted(o.attrs.get("type") or "" for o in kids if o.kind == "column")
-                return tuple(types) or None
+                return (_schema_of(table.name), tuple(types)) if types else None
 
             return key
 

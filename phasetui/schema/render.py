@@ -52,7 +52,12 @@ def _value(v: Any) -> str:
 
 
 def _summary(diff: SchemaDiff) -> list[str]:
-    lines = list(diff.facet_notes)
+    lines = [
+        f"{side}: warning: {w}"
+        for side, model in (("A", diff.a), ("B", diff.b))
+        for w in model.warnings
+    ]
+    lines += diff.facet_notes
     for side, model in (("A", diff.a), ("B", diff.b)):
         for note in model.notes:
             lines.append(f"{side}: {note}")
@@ -169,6 +174,7 @@ def diff_dict(diff: SchemaDiff) -> dict[str, Any]:
         "b": diff.b.source,
         "skipped_facets": sorted(diff.skipped_facets),
         "facet_notes": diff.facet_notes,
+        "warnings": {"a": diff.a.warnings, "b": diff.b.warnings},
         "notes": {"a": diff.a.notes, "b": diff.b.notes},
         "counts": diff.counts(),
         "changes": [change_dict(c) for c in diff.changes],

@@ -55,8 +55,12 @@ _OPT = re.compile(
 )
 
 
-def parse_seq_options(text: str) -> dict[str, object]:
-    """The option clauses of ``CREATE SEQUENCE`` / ``ADD GENERATED … AS IDENTITY (…)``."""
+def parse_seq_options(text: str, default_type: str | None = None) -> dict[str, object]:
+    """The option clauses of ``CREATE SEQUENCE`` / ``ADD GENERATED … AS IDENTITY (…)``.
+
+    ``default_type`` is the type when no ``AS`` is written: an identity column's own type
+    (pg_dump writes no ``AS`` there), else bigint.
+    """
     found: dict[str, object] = {"cycle": False}
     for m in _OPT.finditer(text):
         if m["as"]:
@@ -73,8 +77,9 @@ def parse_seq_options(text: str) -> dict[str, object]:
             found["cache"] = int(m["cache"])
         elif m["cycle"]:
             found["cycle"] = True
+    as_type = found.get("as") or (default_type if default_type in _LIMITS else None)
     return seq_options(
-        found.get("as"),  # type: ignore[arg-type]
+        as_type,  # type: ignore[arg-type]
         found.get("start"),  # type: ignore[arg-type]
         found.get("inc"),  # type: ignore[arg-type]
         found.get("min"),  # type: ignore[arg-type]

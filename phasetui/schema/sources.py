@@ -61,10 +61,10 @@ def load_source(
 ) -> SchemaModel:
     """The model for one side; ``via="dump"`` runs pg_dump for a database instead of pg_catalog."""
     if source.kind == "file":
-        from phasetui.schema.dump_loader import load_dump, load_dump_file
+        from phasetui.schema.dump_loader import decode_dump, load_dump, load_dump_file
 
-        if source.value == "-":
-            return load_dump(sys.stdin.read(), source="stdin")
+        if source.value == "-":  # bytes: decoded in the encoding the dump declares
+            return load_dump(decode_dump(sys.stdin.buffer.read(), "stdin"), source="stdin")
         return load_dump_file(source.value)
     dsn = resolve_dsn(source, environments)
     if via == "dump":

@@ -2,7 +2,7 @@
 -- with options, view options, CTE views, virtual generated columns (PG18), identity options,
 -- arrays, bit varying, descending sequences, nested partitions with inherited checks and
 -- FKs, constraint triggers, range types, restrictive policies, comments on constraint
--- indexes, quoted names; then aggregates, publications and rules that stay opaque.
+-- indexes, quoted names; then an aggregate and a rule.
 CREATE FUNCTION atomic_f(a int) RETURNS integer LANGUAGE sql BEGIN ATOMIC SELECT a + 1; SELECT a + 2; END;
 CREATE FUNCTION tab_f() RETURNS TABLE(x integer, y text) LANGUAGE sql STABLE AS $$ SELECT 1, 'a' $$;
 CREATE FUNCTION setof_f() RETURNS SETOF integer LANGUAGE sql AS $$ SELECT 1 $$ ;
@@ -35,6 +35,6 @@ COMMENT ON TRIGGER p_trg ON p IS 'trig';
 COMMENT ON COLUMN parent.v IS 'it''s "quoted" [x]';
 CREATE TABLE "CamelCase" ("Id" int, "select" int, "user" text);
 CREATE INDEX "Camel_idx" ON "CamelCase" ("Id") WITH (fillfactor = 50);
--- not modelled: kept as opaque objects in dumps
+-- aggregates and rules (read from dumps and catalogs alike)
 CREATE AGGREGATE mysum(int) (sfunc = int4pl, stype = int);
 CREATE RULE r AS ON INSERT TO ul DO INSTEAD NOTHING;
