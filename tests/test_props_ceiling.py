@@ -132,7 +132,12 @@ def test_what_the_detection_lets_through_keeps_the_ceiling_on_the_server(conn, s
         conn.execute(sql)
     except psycopg.Error:
         return  # PostgreSQL refused it: nothing changed
-    now = dict(conn.execute(_SETTINGS).fetchall())
+    try:
+        now = dict(conn.execute(_SETTINGS).fetchall())
+    except psycopg.errors.QueryCanceled:
+        # a stricter statement_timeout (say 1ms) the file may set cancelled this very read
+        # on a loaded machine: the ceiling holds, and more tightly than asked
+        return
     for name, limit in LIMITS.items():
         assert 0 < now[name] <= limit, f"{sql!r} left {name} = {now[name]} ms"
 
