@@ -42,6 +42,7 @@ from phasetui.audit.journal import JOURNAL, DamagedLine, Journal, parse_journal,
 from phasetui.audit.recovery import roll_back, settle
 from phasetui.audit.run_state import (
     NOTE,
+    OUTCOMES,
     RUN_CLOSED,
     RUN_STARTED,
     TICK,
@@ -83,6 +84,8 @@ class RunSummary:
     events: int
     problems: list[DamagedLine] = field(default_factory=list)
     pending: str = ""
+    target: str = ""
+    outcome: str = ""
 
     @property
     def damaged(self) -> list[str]:
@@ -432,16 +435,51 @@ class AuditRepo:
                     len(s.events),
                     list(s.damaged),
                     s.pending,
+                    s.target,
+                    s.outcome,
                 )
             )
         return out
 
-    def open_run_for(self, runbook_id: str) -> str | None:
-        """The newest run of this runbook that is not closed."""
+    def open_run_for(self, runbook_id: str, target: str | None = None) -> str | None:
+        """The newest run of this runbook that is not closed (for ``target``, when given)."""
         for summary in reversed(self.runs()):
-            if summary.runbook_id == runbook_id and not summary.closed:
+            if summary.runbook_id != runbook_id or summary.closed:
+                continue
+            if target is None or summary.target == target:
                 return summary.run_id
         return None
+
+    def latest_run_for(self, runbook_id: str, target: str, *, exclude: str = "") -> str | None:
+        """The newest run (open or closed) of this runbook for ``target``: the production
+        run looks here for the staging rehearsal of each step."""
+        for summary in reversed(self.runs()):
+            if summary.run_id == exclude:
+                continue
+            if summary.runbook_id == runbook_id and summary.target == target:
+                return summary.run_id
+        return None
+
+    def attempt_names(self, run_id: str, files: Mapping[str, Any]) -> dict[str, str]:
+        """Names for one attempt's evidence that overwrite nothing already in the run.
+
+        The first attempt keeps the plain names (``apply/add-column.md``); the next one is
+        ``apply/add-column.2.md`` for every file of that attempt, so one number ties the
+        files of one attempt together and the latest is the highest."""
+        folder = self.run_dir(run_id)
+
+        def numbered(rel: str, n: int) -> str:
+            if n == 1:
+                return rel
+            head, _, name = rel.rpartition("/")
+            stem, dot, ext = name.partition(".")
+            numbered_name = f"{stem}.{n}.{ext}" if dot else f"{stem}.{n}"
+            return f"{head}/{numbered_name}" if head else numbered_name
+
+        n = 1
+        while any((folder / numbered(rel, n)).exists() for rel in files):
+            n += 1
+        return {rel: numbered(rel, n) for rel in files}
 
     def start_run(
         self,
@@ -565,19 +603,43 @@ class AuditRepo:
         ``kind`` says what ran (``lint``, ``rehearsal``, ``schema-diff``, ``backfill``, …);
         ``files`` (paths relative to the run folder) are committed with the event.
         """
+        state = self.state(run_id)
+        if state.closed:
+            raise UserError(
+                f"run {run_id} is closed ({state.outcome}): nothing more is recorded in it",
+                "start a new run of the runbook (phasetui run RUNBOOK --new --env NAME)",
+            )
+        names = self.attempt_names(run_id, files or {})
+        renamed = {names[rel]: data for rel, data in (files or {}).items()}
         body = {**(payload or {}), "step": step_id, "ok": ok, "summary": summary}
+        if renamed:
+            body["files"] = sorted(renamed)
         verdict = "ok" if ok else "failed"
         return self.record(
             run_id,
             kind,
             body,
             who,
-            files=files,
+            files=renamed,
             summary=f"{kind} {step_id} {verdict}: {summary}"[:120],
         )
 
-    def close_run(self, run_id: str, who: Person | str | None = None, reason: str = "") -> Event:
-        return self.record(run_id, RUN_CLOSED, {"reason": reason}, who, summary="close run")
+    def close_run(
+        self,
+        run_id: str,
+        who: Person | str | None = None,
+        reason: str = "",
+        outcome: str = "done",
+    ) -> Event:
+        """Ends a run as ``done``, ``rolled-back`` or ``abandoned``; a closed run takes no
+        more step results (ticks and notes still land: a reviewer may add one)."""
+        if outcome not in OUTCOMES:
+            raise UserError(f"unknown outcome {outcome!r}", f"use one of: {', '.join(OUTCOMES)}")
+        state = self.state(run_id)
+        if state.closed:
+            raise UserError(f"run {run_id} is already closed ({state.outcome})")
+        payload = {"reason": reason, "outcome": outcome}
+        return self.record(run_id, RUN_CLOSED, payload, who, summary=f"close run: {outcome}")
 
     # -- one event: intent, files, journal line, rendered files, commit -----------------
 

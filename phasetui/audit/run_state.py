@@ -55,6 +55,11 @@ class StepResult:
     who: str
     time: str
     seq: int
+    files: tuple[str, ...] = ()  # the evidence files of this attempt, relative to the run
+
+
+# How a run ended (``phasetui close --outcome``); a run with no run-closed event is open.
+OUTCOMES = ("done", "rolled-back", "abandoned")
 
 
 @dataclass
@@ -65,10 +70,14 @@ class RunState:
     started_by: str = ""
     started_at: str = ""
     closed: bool = False
+    outcome: str = ""  # done / rolled-back / abandoned once closed
+    target: str = ""  # the environment the run is for (staging: the rehearsal; production)
     checklist: list[ChecklistEntry] = field(default_factory=list)
     ticks: dict[str, Tick] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     results: dict[str, StepResult] = field(default_factory=dict)
+    # Every recorded result of a step, oldest first: each attempt keeps its own evidence.
+    history: dict[str, list[StepResult]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     # Lines of the journal that could not be read or applied: shown, never hidden.
     damaged: list[DamagedLine] = field(default_factory=list)
@@ -105,6 +114,7 @@ class RunState:
                 raise ValueError("run-started event whose preticked items are not names")
             self.runbook_id = str(p.get("runbook_id", ""))
             self.title = str(p.get("title", ""))
+            self.target = str(p.get("target") or "")
             self.started_by, self.started_at = ev.who, ev.time
             self.checklist = checklist
             for item_id in preticked:
@@ -121,11 +131,29 @@ class RunState:
             self.notes.append(Note(ev.who, ev.time, str(p.get("text", ""))))
         elif ev.kind == RUN_CLOSED:
             self.closed = True
+            self.outcome = str(p.get("outcome") or "done")
         self.events.append(ev)
         if isinstance(p.get("step"), str) and isinstance(p.get("ok"), bool):
-            self.results[p["step"]] = StepResult(
-                ev.kind, p["ok"], str(p.get("summary", "")), ev.who, ev.time, ev.seq
+            files = p.get("files")
+            result = StepResult(
+                ev.kind,
+                p["ok"],
+                str(p.get("summary", "")),
+                ev.who,
+                ev.time,
+                ev.seq,
+                tuple(str(f) for f in files) if isinstance(files, list) else (),
             )
+            self.results[p["step"]] = result
+            self.history.setdefault(p["step"], []).append(result)
+
+    def latest(self, step_id: str, kinds: Iterable[str] | None = None) -> StepResult | None:
+        """The newest result of ``step_id`` (of one of ``kinds``, when given)."""
+        wanted = set(kinds) if kinds is not None else None
+        for result in reversed(self.history.get(step_id, [])):
+            if wanted is None or result.kind in wanted:
+                return result
+        return None
 
     def is_done(self, item_id: str) -> bool:
         tick = self.ticks.get(item_id)

@@ -24,8 +24,13 @@ def open_run(
     run_id: str | None = None,
     who: Person | None = None,
     new: bool = False,
+    env: str | None = None,
 ) -> RunHandle:
-    """``run_id`` if given; else the open run of this runbook; else a new run."""
+    """``run_id`` if given; else the open run of this runbook (for ``env``, when given);
+    else a new run for ``env``.
+
+    A run is made for one target environment: the staging run is the dress rehearsal, the
+    production run the window. Steps that name no environment run on the run's target."""
     if run_id:
         state = repo.state(run_id)
         if state.runbook_id and state.runbook_id != runbook.id:
@@ -33,11 +38,19 @@ def open_run(
                 f"run {run_id} belongs to runbook {state.runbook_id!r}, not {runbook.id!r}",
                 "drop --run to open this runbook's own run, or open the right runbook",
             )
+        if env and state.target and state.target != env:
+            raise UserError(
+                f"run {run_id} is for {state.target}, not {env}",
+                f"drop --env, or drop --run to open (or start) the {env} run",
+            )
         return RunHandle(run_id, False)
     if not new:
-        existing = repo.open_run_for(runbook.id)
+        existing = repo.open_run_for(runbook.id, env)
         if existing:
             return RunHandle(existing, False)
+    extra: dict[str, str] = {"source_path": runbook.path.name}
+    if env:
+        extra["target"] = env
     created = repo.start_run(
         runbook_id=runbook.id,
         title=runbook.title,
@@ -48,6 +61,18 @@ def open_run(
         checklist=runbook.checklist_entries(),
         preticked=[i.id for i in runbook.checklist if i.checked_in_source],
         who=who,
-        extra={"source_path": runbook.path.name},
+        extra=extra,
+        run_id=_run_id(runbook, env),
     )
     return RunHandle(created, True)
+
+
+def _run_id(runbook: Runbook, env: str | None) -> str | None:
+    """``20261204-021400-users-preferences-production``: the target reads off every list."""
+    if not env:
+        return None
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in f"{runbook.id}-{env}")
+    return f"{stamp}-{safe.strip('-')}"[:200]

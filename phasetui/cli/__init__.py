@@ -24,10 +24,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "runs": ("phasetui.cli.run_cmds", "runs", "List the runs in an audit repo."),
     "tick": ("phasetui.cli.run_cmds", "tick", "Tick (or untick) a checklist item."),
     "note": ("phasetui.cli.run_cmds", "note", "Add a note to a run."),
+    "close": ("phasetui.cli.run_cmds", "close", "End a run: done, rolled back or abandoned."),
     "lint": ("phasetui.cli.lint_cmds", "lint", "Lint migration SQL for lock risks."),
     "rehearse": ("phasetui.cli.rehearse_cmds", "rehearse", "Run a migration in a rolled-back txn."),
     "apply": ("phasetui.cli.rehearse_cmds", "apply", "Apply migration SQL safely."),
-    "step": ("phasetui.cli.step_cmds", "step", "Lint, rehearse or apply a runbook's sql step."),
+    "step": ("phasetui.cli.step_cmds", "step", "Run one step of a runbook (any kind)."),
     "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
 }

@@ -44,6 +44,13 @@ def sample_runbook_dir() -> Path:
     default=None,
     help="Runbook to open (default: sample_runbooks/users_preferences.toml).",
 )
+@click.option(
+    "--env",
+    "env",
+    type=click.Choice(["staging", "production"]),
+    default=None,
+    help="The run's target (default: the open run's, else staging: rehearse first).",
+)
 @click.option("--reset", is_flag=True, help="Drop and re-create the demo databases.")
 @click.option("--headless", is_flag=True, help="Set up, print the facts as JSON, and exit.")
 @click.option(
@@ -57,6 +64,7 @@ def demo(
     audit_repo: str | None,
     data_dir: str | None,
     runbook: str | None,
+    env: str | None,
     reset: bool,
     headless: bool,
     stop: bool,
@@ -98,7 +106,11 @@ def demo(
     rb = load_runbook(runbook_path)
     repo = AuditRepo.open(audit_path(audit_repo))
     who = resolve_person(as_name)
-    handle = open_run(repo, rb, who=who)
+    if env is None:  # the open run of the runbook (any target), else a staging run
+        open_id = repo.open_run_for(rb.id)
+        handle = open_run(repo, rb, who=who, run_id=open_id, env=None if open_id else "staging")
+    else:
+        handle = open_run(repo, rb, who=who, env=env)
 
     notes = _notes(setup, config)
     second_shell = _second_shell_text(shell_lines(exports), notes)

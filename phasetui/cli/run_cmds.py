@@ -35,23 +35,61 @@ def check(runbooks: tuple[str, ...]) -> None:
     sys.exit(RunbookError.exit_code if failed else 0)
 
 
+def _runner_options(command):  # noqa: ANN001, ANN202 - click decorators
+    from phasetui.cli.step_run_cmd import runner_options
+
+    return runner_options(command)
+
+
 @click.command()
 @click.argument("runbook", type=click.Path(dir_okay=False))
 @audit_repo_option
 @click.option("--run", "run_id", default=None, help="Open this run instead of the open one.")
 @click.option("--new", is_flag=True, help="Start a new run even if one is open.")
+@click.option("--headless", is_flag=True, help="No TUI: run the steps in order, print results.")
+@click.option("--until", default=None, metavar="STEP", help="Headless: stop after STEP.")
 @as_option
+@_runner_options
 def run(
-    runbook: str, audit_repo: str | None, run_id: str | None, new: bool, as_name: str | None
+    runbook: str,
+    audit_repo: str | None,
+    run_id: str | None,
+    new: bool,
+    headless: bool,
+    until: str | None,
+    as_name: str | None,
+    **flags,  # noqa: ANN003
 ) -> None:
-    """Open the full-screen TUI on RUNBOOK: a new run, or the open run of that runbook."""
+    """Open the TUI on RUNBOOK (a new run for --env, or the open run), or run it --headless.
+
+    A run is for one target environment: `--env staging` is the dress rehearsal, then
+    `--env production` the window. Headless runs the steps in order and stops at the first
+    that fails, waits on a gate or on you, printing what to do next (exit 0 all done,
+    1 failed, 3 stopped, 4 waiting on you)."""
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
     from phasetui.errors import UserError
     from phasetui.runbook.loader import load_runbook
 
+    if headless:
+        from phasetui.cli.step_run_cmd import make_runner, run_headless
+
+        flags["init"] = True  # `run` creates its audit repo, headless or not
+        runner = make_runner(
+            runbook, audit_repo=audit_repo, run_id=run_id, as_name=as_name, new=new, **flags
+        )
+        run_headless(runner, until)
+        return
+    env = flags.get("env")
     rb = load_runbook(runbook)
+    if env is not None:
+        from phasetui.db.targets import config_environments
+
+        known_envs = {**config_environments(), **rb.environments}
+        if env not in known_envs:
+            names = ", ".join(sorted(known_envs)) or "none"
+            raise UserError(f"unknown environment {env!r}", f"known: {names}")
     repo = AuditRepo.open(audit_path(audit_repo))
     try:  # settle a write that was interrupted; if it cannot be, the TUI shows why
         for notice in repo.recover():
@@ -59,7 +97,7 @@ def run(
     except UserError as exc:
         click.echo(f"phasetui: warning: {exc.message}", err=True)
     who = resolve_person(as_name)
-    handle = open_run(repo, rb, run_id=run_id, who=who, new=new)
+    handle = open_run(repo, rb, run_id=run_id, who=who, new=new, env=env)
     from phasetui.tui.launch import launch
 
     launch(rb, repo, handle.run_id, who)
@@ -81,9 +119,10 @@ def runs(audit_repo: str | None, fmt: str) -> None:
         click.echo(f"no runs in {repo.path}")
         return
     for s in summaries:
-        state = "closed" if s.closed else "open"
+        state = (s.outcome or "closed") if s.closed else "open"
+        target = f"on {s.target}  " if s.target else ""
         line = (
-            f"{s.run_id}  {state:6}  {s.done}/{s.total} ticked  {s.events} events  "
+            f"{s.run_id}  {state:11}  {target}{s.done}/{s.total} ticked  {s.events} events  "
             f"started by {s.started_by}  — {s.title}"
         )
         if s.problems:
@@ -163,3 +202,27 @@ def note(audit_repo: str | None, run_id: str, text: str, as_name: str | None) ->
         _interrupted(exc, run_id)
     _report(repo)
     click.echo(f"noted in {run_id} (event {event.seq})")
+
+
+@click.command()
+@audit_repo_option
+@click.option("--run", "run_id", required=True, help="The run id (see `phasetui runs`).")
+@click.option(
+    "--outcome",
+    type=click.Choice(["done", "rolled-back", "abandoned"]),
+    required=True,
+    help="How the run ended.",
+)
+@click.option("--note", default="", help="Why, in a sentence: kept with the close.")
+@as_option
+def close(
+    audit_repo: str | None, run_id: str, outcome: str, note: str, as_name: str | None
+) -> None:
+    """End a run as done, rolled back or abandoned; `runs` shows it. One commit."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    event = repo.close_run(run_id, who=resolve_person(as_name), reason=note, outcome=outcome)
+    _report(repo)
+    click.echo(f"closed {run_id}: {outcome} (event {event.seq})")

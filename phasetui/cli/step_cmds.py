@@ -76,7 +76,19 @@ def _confirmed(env, confirm: str | None, verb: str) -> str | None:  # noqa: ANN0
 
 @click.group()
 def step() -> None:
-    """Run one step of a runbook headless, recording the evidence in its run."""
+    """Run one step of a runbook headless, recording the evidence in its run.
+
+    `step run` runs any step kind through every gate; lint, rehearse, apply, backfill and
+    schema-diff do one part of a step."""
+
+
+def _add_run() -> None:
+    from phasetui.cli.step_run_cmd import step_run
+
+    step.add_command(step_run)
+
+
+_add_run()
 
 
 @step.command("lint")

@@ -234,6 +234,8 @@ def latest_rehearsal_failure(repo: AuditRepo, run_id: str, step_id: str) -> str 
 class SqlStep:
     runbook: Runbook
     step: Step
+    # The run's target, for a step that names no environment of its own.
+    target: Environment | None = None
 
     @classmethod
     def of(cls, runbook: Runbook, step_id: str) -> SqlStep:
@@ -268,9 +270,25 @@ class SqlStep:
 
     @property
     def environment(self) -> Environment:
+        if not self.step.env and self.target is not None:
+            return self.target
         env = self.runbook.environments.get(self.step.env or "")
+        if env is None and self.step.env:
+            from phasetui.db.targets import config_environments
+
+            env = config_environments().get(self.step.env)
         if env is None:
-            raise UserError(f"step {self.step.id} names no known environment")
+            known = ", ".join(self.runbook.environments) or "none"
+            if self.step.env:
+                raise UserError(
+                    f"step {self.step.id} names environment {self.step.env!r}, which is not "
+                    "defined",
+                    f"known: {known} (the runbook's [environments] or phasetui.toml)",
+                )
+            raise UserError(
+                f"step {self.step.id} names no environment and the run has no target",
+                "open the run for one: phasetui run RUNBOOK --env NAME (" + known + ")",
+            )
         return env
 
     def dsn(self) -> str:
@@ -290,7 +308,9 @@ class SqlStep:
 
     def rehearsal_environment(self) -> Environment:
         """The step's own environment where rehearsal is allowed there; else the first
-        non-production environment that allows it (production is rehearsed on staging)."""
+        non-production environment that allows it (for `phasetui step rehearse` only: in a
+        production run the staging run's own rehearsal and apply are the evidence, since a
+        rehearsal on staging of a later step needs the earlier steps applied there)."""
         env = self.environment
         if not env.production or env.rehearsal_allowed:
             return env
@@ -298,6 +318,22 @@ class SqlStep:
             if other.rehearsal_allowed and not other.production:
                 return other
         return env
+
+    def can_rehearse_on_target(self) -> bool:
+        env = self.environment
+        return not env.read_only and (not env.production or env.rehearsal_allowed)
+
+    def rehearse_on(self, env: Environment) -> RehearsalResult:
+        from phasetui.db.rehearse import rehearse_sql
+
+        return rehearse_sql(
+            resolve_dsn(env),
+            self.sql(),
+            source=self.source_name,
+            environment=env,
+            settings=self.settings(),
+            target_label=env.name,
+        )
 
     # -- the three actions ------------------------------------------------------------
 

@@ -458,8 +458,7 @@ def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | Non
             c.problem(where, f"{label} needs exactly one of {names} ({what} given)")
     if kind == "schema-diff" and ("left" in raw) != ("right" in raw):
         c.problem(where, f"{label} needs both `left` and `right` (dump files or env names)")
-    if spec.needs_env and "env" not in raw:
-        c.problem(where, f"{label} is missing `env` (the environment it runs against)")
+    # A step with no `env` runs on the run's target (`phasetui run RUNBOOK --env NAME`).
     params = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
     for key, value in spec.defaults.items():
         params.setdefault(key, value)

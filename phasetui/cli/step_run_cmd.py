@@ -1,0 +1,180 @@
+"""``phasetui step run RUNBOOK STEP`` and ``phasetui run RUNBOOK --headless``: any step kind,
+through the one runner the TUI uses."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+# Exit codes of `step run` and `run --headless`.
+EXIT = {"done": 0, "skipped": 0, "failed": 1, "stopped": 3, "gated": 4, "needs-you": 4}
+
+ANSWER_HELP = (
+    "--yes answers yes/no questions (run a done step again, apply after a failed rehearsal, "
+    "a manual check done); production asks for its name (--yes-i-mean-production NAME); "
+    "a gate (lint errors, verify not holding) takes --override 'a written reason'."
+)
+
+
+def runner_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags that answer the runner's questions, and how it runs."""
+    for decorate in reversed(
+        (
+            click.option("--env", "env", default=None, metavar="NAME",
+                         help="The run's target environment (staging first, then production)."),
+            click.option("--yes", is_flag=True, help="Answer yes to yes/no questions."),
+            click.option("--yes-i-mean-production", "production", default=None,
+                         metavar="ENV", help="Confirm a production environment by its name."),
+            click.option("--override", default=None, metavar="REASON",
+                         help="A written reason to pass a gate; recorded with the step."),
+            click.option("--offline", is_flag=True,
+                         help="Lint without reading the target's catalog."),
+            click.option("--restart", is_flag=True,
+                         help="Backfill: forget the checkpoint and start over."),
+            click.option("--init", is_flag=True,
+                         help="Create the audit repo if it does not exist."),
+        )
+    ):  # fmt: skip
+        command = decorate(command)
+    return command
+
+
+def make_runner(
+    runbook: str,
+    *,
+    audit_repo: str | None,
+    run_id: str | None,
+    as_name: str | None,
+    env: str | None,
+    yes: bool,
+    production: str | None,
+    override: str | None,
+    offline: bool,
+    restart: bool,
+    init: bool,
+    new: bool = False,
+    step_id: str | None = None,
+):
+    """Loads the runbook, checks the step and the environment before any run is created,
+    opens the audit repo (``--init`` creates it) and the run, and builds the Runner."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.audit.runs import open_run
+    from phasetui.cli.options import audit_path
+    from phasetui.cli.prompts import CliOperator
+    from phasetui.db.targets import config_environments
+    from phasetui.errors import UserError
+    from phasetui.ops.runner import Runner, RunnerOptions
+    from phasetui.runbook.loader import load_runbook
+
+    rb = load_runbook(runbook)
+    if step_id is not None and rb.step(step_id) is None:
+        known = ", ".join(s.id for s in rb.steps()) or "none"
+        raise UserError(f"runbook {rb.id!r} has no step {step_id!r}", f"steps: {known}")
+    if env is not None:
+        known_envs = {**config_environments(), **rb.environments}
+        if env not in known_envs:
+            names = ", ".join(sorted(known_envs)) or "none"
+            raise UserError(
+                f"unknown environment {env!r}",
+                f"known: {names} (the runbook's [environments] or phasetui.toml)",
+            )
+    path = audit_path(audit_repo)
+    if not init and not (path / ".git").exists():
+        raise UserError(
+            f"no audit repo at {path}",
+            "give --audit-repo DIR of an existing one, or add --init to create it",
+        )
+    repo = AuditRepo.open(path, create=init)
+    who = resolve_person(as_name)
+    handle = open_run(repo, rb, run_id=run_id, who=who, new=new, env=env)
+    if handle.created:
+        click.echo(f"phasetui: started run {handle.run_id}", err=True)
+    operator = CliOperator.from_flags(yes=yes, production=production, override=override)
+    options = RunnerOptions(offline=offline, restart=restart)
+    return Runner(rb, repo, handle.run_id, who, operator, options)
+
+
+def print_result(result) -> None:  # noqa: ANN001 - a StepRun
+    mark = {"done": "✓", "skipped": "·", "failed": "✗", "stopped": "‖"}.get(result.status, "!")
+    click.echo(f"{mark} {result.line()}")
+
+
+def next_hint(runner, result) -> str:  # noqa: ANN001
+    """What to do after a step that did not finish."""
+    again = f"phasetui step run {runner.runbook.path} {result.step_id} --run {runner.run_id}"
+    if result.status == "gated":
+        return f"answer it (--yes, --yes-i-mean-production NAME or --override 'why'): {again}"
+    if result.status == "needs-you":
+        return f"do it, then: {again} --yes"
+    if result.status == "stopped":
+        return f"resume: {again}"
+    return f"fix it, then: {again}"
+
+
+def run_one(runner, step_id: str) -> None:  # noqa: ANN001
+    from phasetui.ops.backfill_run import stop_on_signals
+
+    def interrupted(message: str) -> None:
+        click.echo(message, err=True)
+
+    with stop_on_signals(runner.operator.stop, interrupted):
+        result = runner.run_step(step_id)
+    print_result(result)
+    if not result.finished:
+        click.echo(f"next: {next_hint(runner, result)}", err=True)
+    sys.exit(EXIT.get(result.status, 1))
+
+
+def run_headless(runner, until: str | None) -> None:  # noqa: ANN001
+    from phasetui.ops.backfill_run import stop_on_signals
+
+    click.echo(f"run {runner.run_id} on {runner.target or 'the steps’ own environments'}")
+
+    def interrupted(message: str) -> None:
+        click.echo(message, err=True)
+
+    with stop_on_signals(runner.operator.stop, interrupted):
+        results = runner.run_all(until=until)
+    for result in results:
+        print_result(result)
+    last = results[-1] if results else None
+    if last is not None and not last.finished:
+        click.echo(f"stopped at {last.step_id}: {last.status}", err=True)
+        click.echo(f"next: {next_hint(runner, last)}", err=True)
+        sys.exit(EXIT.get(last.status, 1))
+    state = runner.state()
+    done = sum(1 for e in state.checklist if state.evidence(e.id) and state.evidence(e.id).ok)
+    click.echo(
+        f"all steps done in run {runner.run_id}; {done} of {len(state.checklist)} checklist "
+        f"items have evidence; close it with: phasetui close --run {runner.run_id} "
+        "--outcome done"
+    )
+
+
+@click.command("run")
+@click.argument("runbook", type=click.Path(dir_okay=False))
+@click.argument("step_id")
+@click.option(
+    "--audit-repo",
+    "audit_repo",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The git audit repo (default: $PHASETUI_AUDIT_REPO or the user data dir).",
+)
+@click.option("--run", "run_id", default=None, help="The run to record in (default: the open one).")
+@click.option("--as", "as_name", default=None, metavar="NAME", help="Who is acting.")
+@runner_options
+def step_run(runbook: str, step_id: str, audit_repo: str | None, run_id: str | None,
+             as_name: str | None, **flags: Any) -> None:  # fmt: skip
+    """Run STEP of RUNBOOK, whatever its kind, through every gate; record its evidence.
+
+    Exit 0 done, 1 failed, 2 bad input, 3 stopped (run again to resume), 4 waiting on you
+    (a gate or a manual check)."""
+    runner = make_runner(
+        runbook, audit_repo=audit_repo, run_id=run_id, as_name=as_name, step_id=step_id, **flags
+    )
+    run_one(runner, step_id)
