@@ -27,6 +27,13 @@ def step_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="The run to record in (default: the runbook's open run).",
             ),
             as_option,
+            click.option(
+                "--env",
+                "env",
+                default=None,
+                metavar="NAME",
+                help="The run's target, for steps that name no environment (a new run's).",
+            ),
         )
     ):
         command = decorate(command)
@@ -49,20 +56,37 @@ def _open(
     audit_repo: str | None,
     run_id: str | None,
     as_name: str | None,
+    env: str | None = None,
 ):
-    """The runbook, its ``kind`` step, the audit repo, the run (open or new) and who acts.
+    """The runbook, its ``kind`` step, the audit repo, the run (open or new), who acts, and
+    the step's environment (its own, else the run's target).
 
     The step is looked up first, so a mistyped step id never creates a run."""
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
+    from phasetui.ops.runner import Runner
     from phasetui.runbook.loader import load_runbook
 
     rb = load_runbook(runbook)
     st = rb.step_of_kind(step_id, kind)
     repo = AuditRepo.open(audit_path(audit_repo))
     who = resolve_person(as_name)
-    return rb, st, repo, open_run(repo, rb, run_id=run_id, who=who).run_id, who
+    run = open_run(repo, rb, run_id=run_id, who=who, env=env).run_id
+    target = Runner(rb, repo, run, who).environment_of(st)
+    return rb, st, repo, run, who, target
+
+
+def _open_run_target(rb, audit_repo: str | None, run_id: str | None) -> str:  # noqa: ANN001
+    """The target of the run a step would record in (--run, else the open run), or ""."""
+    from phasetui.audit.repo import AuditRepo
+
+    path = audit_path(audit_repo)
+    if not (path / ".git").exists():
+        return ""
+    repo = AuditRepo.open(path, create=False)
+    run = run_id or repo.open_run_for(rb.id)
+    return repo.state(run).target if run else ""
 
 
 def _confirmed(env, confirm: str | None, verb: str) -> str | None:  # noqa: ANN001
@@ -100,14 +124,17 @@ def lint_step(
     audit_repo: str | None,
     run_id: str | None,
     as_name: str | None,
+    env: str | None,
     offline: bool,
 ) -> None:
     """Lint sql STEP for its phase; write lint/STEP.md to the run."""
     from phasetui.ops.sql_step import SqlStep
     from phasetui.sql.formats import render_text
 
-    rb, st, repo, run, who = _open(runbook, step_id, "sql", audit_repo, run_id, as_name)
-    sql_step = SqlStep(rb, st)
+    rb, st, repo, run, who, target = _open(
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+    )
+    sql_step = SqlStep(rb, st, target)
     report = sql_step.lint(connect=not offline)
     click.echo(render_text(report))
     sql_step.record_lint(repo, run, report, who)
@@ -117,13 +144,20 @@ def lint_step(
 @step.command("rehearse")
 @step_arguments
 def rehearse_step(
-    runbook: str, step_id: str, audit_repo: str | None, run_id: str | None, as_name: str | None
+    runbook: str,
+    step_id: str,
+    audit_repo: str | None,
+    run_id: str | None,
+    as_name: str | None,
+    env: str | None,
 ) -> None:
     """Rehearse sql STEP in a rolled-back transaction; write rehearsal/STEP.md to the run."""
     from phasetui.ops.sql_step import SqlStep
 
-    rb, st, repo, run, who = _open(runbook, step_id, "sql", audit_repo, run_id, as_name)
-    sql_step = SqlStep(rb, st)
+    rb, st, repo, run, who, target = _open(
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+    )
+    sql_step = SqlStep(rb, st, target)
     result = sql_step.rehearse()
     click.echo(result.to_markdown())
     sql_step.record_rehearsal(repo, run, result, who)
@@ -145,14 +179,17 @@ def apply_step(
     audit_repo: str | None,
     run_id: str | None,
     as_name: str | None,
+    env: str | None,
     override: str,
     confirm: str | None,
 ) -> None:
     """Lint, then apply sql STEP with lock_timeout and retries; record both in the run."""
     from phasetui.ops.sql_step import SqlStep, gate_and_record, latest_rehearsal_failure
 
-    rb, st, repo, run, who = _open(runbook, step_id, "sql", audit_repo, run_id, as_name)
-    sql_step = SqlStep(rb, st)
+    rb, st, repo, run, who, target = _open(
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+    )
+    sql_step = SqlStep(rb, st, target)
     sql_step.check_ceiling()  # not overridable: before the lint and any prompt
     report = sql_step.lint()
     gate = gate_and_record(repo, run, st.id, report, who, override)
@@ -183,6 +220,7 @@ def backfill_step(
     audit_repo: str | None,
     run_id: str | None,
     as_name: str | None,
+    env: str | None,
     fmt: str,
     restart: bool,
     confirm: str | None,
@@ -190,7 +228,6 @@ def backfill_step(
     """Run (or resume) backfill STEP; record its figures as backfill/STEP.json in the run."""
     from phasetui.backfill.spec import BackfillSpec
     from phasetui.cli.backfill_cmds import confirm_write, execute, finish
-    from phasetui.db.environments import resolve_dsn
     from phasetui.errors import UserError
     from phasetui.ops.backfill_run import check_step_id, step_destination
     from phasetui.runbook.loader import load_runbook
@@ -201,15 +238,20 @@ def backfill_step(
     st = rb.step_of_kind(step_id, "backfill")
     check_step_id(st.id)
     spec = BackfillSpec.from_mapping({"name": f"{rb.id}.{st.id}", **st.params})
-    env = rb.environments.get(st.env or "")
-    if env is None:
+    name = st.env or env or _open_run_target(rb, audit_repo, run_id)
+    if not name:
         raise UserError(
-            f"backfill step {st.id} names no environment of the runbook",
-            f'add env = "staging" (or another of: {", ".join(rb.environments)}) to the step',
+            f"backfill step {st.id} names no environment, and no run target was given",
+            f"add --env NAME ({', '.join(rb.environments) or 'see phasetui.toml'})",
         )
-    confirm_write(env, confirm, "run a backfill")
-    dsn = resolve_dsn(env)
-    rb, st, repo, run, who = _open(runbook, step_id, "backfill", audit_repo, run_id, as_name)
+    from phasetui.db.targets import resolve_target
+
+    target = resolve_target(name, None, rb.environments)
+    confirm_write(target.environment, confirm, "run a backfill")
+    dsn = target.dsn
+    rb, st, repo, run, who, _ = _open(
+        runbook, step_id, "backfill", audit_repo, run_id, as_name, env
+    )
     destination = step_destination(repo, run, st.id)
     result = execute(dsn, spec, fmt=fmt, restart=restart)
     destination.record(result, who)
@@ -230,6 +272,7 @@ def schema_diff_step(
     audit_repo: str | None,
     run_id: str | None,
     as_name: str | None,
+    env: str | None,
     fmt: str,
     reviewed: bool,
 ) -> None:
@@ -237,7 +280,9 @@ def schema_diff_step(
     from phasetui.ops.schema_step import SchemaDiffStep
     from phasetui.schema.render import render
 
-    rb, st, repo, run, who = _open(runbook, step_id, "schema-diff", audit_repo, run_id, as_name)
+    rb, st, repo, run, who, _ = _open(
+        runbook, step_id, "schema-diff", audit_repo, run_id, as_name, env
+    )
     diff_step = SchemaDiffStep(rb, st)
     result = diff_step.capture()
     diff_step.record_capture(repo, run, result, who)
