@@ -24,7 +24,7 @@ from phasetui.errors import UserError
 from phasetui.ops.outcome import StepContext
 from phasetui.ops.report_step import run_step
 from phasetui.ops.schema_step import SchemaDiffStep
-from phasetui.ops.sql_step import SqlStep, gate_and_record
+from phasetui.ops.sql_step import SqlStep, gate_and_record, lint_sql, record_lint
 from phasetui.runbook.loader import load_runbook
 from phasetui.runbook.model import Step
 from phasetui.schema.capture import CapturedSide, diff_sides
@@ -254,7 +254,8 @@ def test_the_report_says_what_every_step_recorded(tmp_path, runbook):
     risks = section(text, "Risks")
     assert f"“{REASON}”" in risks
     assert "add-column-rewrite" in risks  # the finding itself, from lint/add-column.json
-    assert "attempt 2 of 2" in risks  # the refused lint is attempt 1; the override is the result
+    # the refused lint is attempt 1; the overridden one, attempt 2, is the result
+    assert "1 errors, 0 warnings, ok (attempt 2 of 2; earlier ones in the timeline)" in risks
     assert "**rewrites table `public.users`**" in risks  # from rehearsal/add-column.json
     assert "ACCESS EXCLUSIVE" in risks
     assert "2,000,000 rows this run" in risks and "12m 34s" in risks
@@ -388,9 +389,11 @@ def test_run_step_output_name_and_refusals(tmp_path):
     )  # fmt: skip
     folder = repo.run_dir(run_id)
 
+    said: list[str] = []
+
     def ctx(params, run_dir=folder):
         step = Step("notes", "report", "Release notes", "signoff", params=params)
-        return StepContext(step=step, runbook=None, run_dir=run_dir)
+        return StepContext(step=step, runbook=None, run_dir=run_dir, progress=said.append)
 
     outcome = run_step(ctx({"output": "release/notes.md"}))
     assert list(outcome.files) == ["release/notes.md"] and outcome.ok
@@ -408,6 +411,8 @@ def test_run_step_output_name_and_refusals(tmp_path):
     empty = tmp_path / "empty-run"
     empty.mkdir()
     (empty / "journal.jsonl").write_bytes(b"")
+    run_step(ctx({"template": "notes.tmpl"}))
+    assert any("`template` is not supported yet" in line for line in said)
     nothing = run_step(ctx({}, run_dir=empty))
     assert not nothing.ok and "no readable event" in nothing.summary
 
@@ -470,3 +475,31 @@ def test_the_report_imports_no_database_code():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_rule_allowed_in_the_sql_and_an_apply_after_a_failed_rehearsal_are_risks(tmp_path):
+    repo = AuditRepo.open(tmp_path / "audit")
+    run_id = repo.start_run(
+        runbook_id="r", title="R", runbook_text="", runbook_name="runbook.toml",
+        checklist=[], who=ALICE,
+    )  # fmt: skip
+    sql = (
+        "-- phasetui: allow add-column-rewrite lookup table of 12 rows\n"
+        "ALTER TABLE countries ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp();\n"
+    )
+    report = lint_sql(sql, "countries.sql", phase="expand")
+    assert not report.errors and report.findings[0].suppressed
+    record_lint(repo, run_id, "countries", report, ALICE)
+    repo.record_step_result(
+        run_id, "countries", "apply", ok=True, summary="applied on staging: 1 statement",
+        payload={"statements": 1, "retries": 0, "environment": "staging",
+                 "after_failed_rehearsal": '#1 (line 2): relation "countries" does not exist'},
+        who=BOB,
+    )  # fmt: skip
+    text, facts = build_report(repo.run_dir(run_id), repo.events(run_id), None)
+    overrides = section(text, "Risks").split("### Lint findings")[0]
+    assert "**allowed in the SQL** `add-column-rewrite`" in overrides
+    assert "“lookup table of 12 rows”" in overrides
+    assert "**applied after a FAILED rehearsal**" in overrides and "does not exist" in overrides
+    assert "No gate was overridden" not in overrides
+    assert facts.overrides == 0  # neither is a gate overridden with a reason at apply time

@@ -441,15 +441,34 @@ def _risks(rec: _Record) -> list[str]:
 
 
 def _overrides(rec: _Record) -> list[str]:
+    """Every gate gone through with a written reason, lint rules allowed in the SQL with
+    theirs, and applies made although the step's last rehearsal failed."""
     lines = ["### Overrides", ""]
     found = rec.overrides()
-    if not found:
-        lines.append("No gate was overridden in this run.")
     for ev in found:
         lines.append(
             f"- **OVERRIDE** {_cell(ev.kind)} {rec.step_label(_step(ev) or '?')} by {_by(ev)}: "
             f"“{_cell(_override(ev))}”"
         )
+    allowed = 0
+    for ev in rec.results("lint"):
+        findings, _ = rec.read_json(ev, "lint")
+        for f in findings if isinstance(findings, list) else []:
+            if isinstance(f, dict) and f.get("suppressed"):
+                allowed += 1
+                lines.append(
+                    f"- **allowed in the SQL** `{_code(f.get('rule'))}` in "
+                    f"{rec.step_label(_step(ev) or '?')} (line {f.get('line', '?')}): "
+                    f"“{_cell(f['suppressed'])}”"
+                )
+    after_failed = [ev for ev in rec.events if ev.payload.get("after_failed_rehearsal")]
+    for ev in after_failed:
+        lines.append(
+            f"- **applied after a FAILED rehearsal**: {rec.step_label(_step(ev) or '?')} by "
+            f"{_by(ev)}; the rehearsal failed at {_cell(ev.payload['after_failed_rehearsal'])}"
+        )
+    if not found and not allowed and not after_failed:
+        lines.append("No gate was overridden in this run.")
     return [*lines, ""]
 
 

@@ -55,6 +55,8 @@ def run_step(ctx: StepContext) -> StepOutcome:
             "check the audit repo's permissions",
         ) from None
     events = [ev for _, ev in journal.events]
+    if (ctx.step.params or {}).get("template"):
+        ctx.progress("note: `template` is not supported yet; the built-in layout is used")
     ctx.progress(f"rendering {name} from {len(events)} events")
     text, facts = build_report(run_dir, events, ctx.runbook, damaged=journal.damaged)
     if not events:
