@@ -138,6 +138,7 @@ ROLLBACK_FIELDS = {
     "file": "path",
     "steps": "str_list",
     "refresh_status": "bool",
+    "notes_file": "path",
 }
 # Whole-number fields and the values they may take: a count that cannot be meant (a billion
 # retries, workers = 0, a batch wider than PostgreSQL's integer) is refused by `check`, not

@@ -61,6 +61,9 @@ class Rollback:
     file: str | None = None
     steps: list[str] = field(default_factory=list)
     refresh_status: bool = True
+    # Where the manual steps are written on a rollback (the guide: database-backups/README.md),
+    # relative to the runbook's folder; they always go into the run folder too.
+    notes_file: str | None = None
 
 
 @dataclass

@@ -393,6 +393,7 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
         file=_text(rb.get("file"), "") or None,
         steps=[s for s in steps if isinstance(s, str)] if isinstance(steps, list) else [],
         refresh_status=rb.get("refresh_status", True) is not False,
+        notes_file=_text(rb.get("notes_file"), "") or None,
     )
 
     for kind, value, where, name in c.refs:
