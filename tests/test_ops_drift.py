@@ -400,3 +400,11 @@ def test_cli_never_shows_a_password(cli_env, monkeypatch):
     result = _cli("--env", "staging", "--env", "production", "--format", "json")
     assert result.exit_code in (0, 1, 2)
     assert "hunter2secret" not in result.output
+
+
+def test_docs_list_every_excluded_setting_and_why():
+    from tests.helpers import ROOT
+
+    doc = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
+    for name, why in EXCLUDED_SETTINGS.items():
+        assert f"| `{name}` | {why} |" in doc, name
