@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "step": ("phasetui.cli.step_cmds", "step", "Run one step of a runbook (any kind)."),
     "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
+    "drift": ("phasetui.cli.drift_cmds", "drift", "Settings and privilege drift of two envs."),
 }
 
 

@@ -73,7 +73,7 @@ class _Checker:
             "queries": "a list of tables with `sql` and `expect`",
             "window": 'a time window "HH:MM-HH:MM" with an optional zone ("22:00-06:00 UTC")',
             "dump_format": 'one of "custom", "directory", "plain"',
-            "drift_check": 'one of "settings", "privileges", "both"',
+            "drift_check": 'one of "settings", "permission" (or "privileges"), "both"',
             "phase_kind": "one of " + ", ".join(f'"{k}"' for k in PHASE_KINDS),
             "env": "the name of an environment declared under [environments]",
             "env_list": "a list of environment names",
@@ -133,7 +133,7 @@ class _Checker:
         elif kind == "dump_format":
             ok = value in ("custom", "directory", "plain")
         elif kind == "drift_check":
-            ok = value in ("settings", "privileges", "both")
+            ok = value in ("settings", "permission", "privileges", "both")
         elif kind == "phase_kind":
             ok = isinstance(value, str) and value in PHASE_KINDS
         elif kind == "array":
