@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "runs": ("phasetui.cli.run_cmds", "runs", "List the runs in an audit repo."),
     "tick": ("phasetui.cli.run_cmds", "tick", "Tick (or untick) a checklist item."),
     "note": ("phasetui.cli.run_cmds", "note", "Add a note to a run."),
+    "rollback": ("phasetui.cli.rollback_cmd", "rollback", "Run a runbook's rollback plan."),
     "close": ("phasetui.cli.run_cmds", "close", "End a run: done, rolled back or abandoned."),
     "lint": ("phasetui.cli.lint_cmds", "lint", "Lint migration SQL for lock risks."),
     "rehearse": ("phasetui.cli.rehearse_cmds", "rehearse", "Run a migration in a rolled-back txn."),
