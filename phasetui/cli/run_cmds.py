@@ -15,9 +15,12 @@ from phasetui.cli.options import as_option, audit_path, audit_repo_option, forma
 def check(runbooks: tuple[str, ...]) -> None:
     """Validate RUNBOOKS (.toml or Markdown guides); print file:line: message per problem.
 
-    Exit 0: every runbook is valid; 2: a runbook has problems (bad input, as for `lint`)."""
+    The SQL of sql and verify steps is parsed too, and a statement that does not parse is
+    reported at the runbook's own line. Exit 0: every runbook is valid; 2: a runbook has
+    problems (bad input, as for `lint`)."""
     from phasetui.runbook.errors import RunbookError
     from phasetui.runbook.loader import load_runbook
+    from phasetui.runbook.sql_check import check_step_sql
 
     failed = False
     for path in runbooks:
@@ -26,6 +29,12 @@ def check(runbooks: tuple[str, ...]) -> None:
         except RunbookError as exc:
             failed = True
             for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        sql_problems = check_step_sql(rb)
+        if sql_problems:
+            failed = True
+            for problem in sql_problems:
                 click.echo(str(problem), err=True)
             continue
         click.echo(
