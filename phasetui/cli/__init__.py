@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
     "drift": ("phasetui.cli.drift_cmds", "drift", "Settings and privilege drift of two envs."),
+    "backup": ("phasetui.cli.backup_cmds", "backup", "pg_dump an environment, checked."),
 }
 
 

@@ -1,10 +1,12 @@
 """Runs ``pg_dump --schema-only`` with a client whose version suits the server.
 
 pg_dump refuses a server newer than itself and may print syntax an older server lacks, so:
-a ``pg_dump`` on PATH with the server's major version wins; otherwise the bundled client of
-the same major (the embedded-server wheel ships 16 and 18); otherwise the newest bundled one
-when it is not older than the server. The password never goes on the command line (where
-``ps`` shows it): it moves to ``PGPASSWORD`` in the child's environment.
+a client of the server's major version wins (the one on PATH first, then Debian's
+``/usr/lib/postgresql/N``, then the embedded-server wheel's 16 and 18); otherwise the newest
+one newer than the server; otherwise a UserError naming every client found and the fix.
+The backup step (``ops/backup.py``) chooses its pg_dump, and the pg_restore beside it, here.
+The password never goes on the command line (where ``ps`` shows it): it moves to
+``PGPASSWORD`` in the child's environment.
 """
 
 from __future__ import annotations
@@ -24,16 +26,30 @@ class PgDump:
     path: Path
     major: int
 
+    @property
+    def where(self) -> str:
+        """How the operator recognises it: its major and its path."""
+        return f"pg_dump {self.major} ({self.path})"
 
-def _major_of(binary: Path) -> int | None:
+
+_VERSION = re.compile(r"\)\s*(\d+(?:\.\d+)*)|(\d+(?:\.\d+)*)")
+
+
+def client_version(binary: Path) -> str | None:
+    """The full version a client tool prints (``18.1`` of ``pg_dump (PostgreSQL) 18.1``)."""
     try:
         out = subprocess.run(
             [str(binary), "--version"], capture_output=True, text=True, timeout=10
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    m = re.search(r"(\d+)(?:\.\d+)?", out)
-    return int(m[1]) if m else None
+    m = _VERSION.search(out)
+    return (m[1] or m[2]) if m else None
+
+
+def _major_of(binary: Path) -> int | None:
+    version = client_version(binary)
+    return int(version.split(".")[0]) if version else None
 
 
 def bundled_pg_dumps() -> dict[int, Path]:
@@ -50,21 +66,75 @@ def bundled_pg_dumps() -> dict[int, Path]:
     return out
 
 
-def choose_pg_dump(server_major: int) -> PgDump:
+# Debian and Ubuntu install each client major side by side here (postgresql-client-N).
+_DEBIAN_CLIENTS = Path("/usr/lib/postgresql")
+
+
+def available_pg_dumps() -> list[PgDump]:
+    """Every pg_dump this machine offers, in the order of preference for one major: the
+    one first on PATH, Debian's per-major clients, then the embedded-server wheel's."""
+    found: list[PgDump] = []
+    seen: set[Path] = set()
+
+    def add(binary: Path, major: int | None = None) -> None:
+        real = binary.resolve()
+        if real in seen or not binary.exists():
+            return
+        major = major if major is not None else _major_of(binary)
+        if major is not None:
+            seen.add(real)
+            found.append(PgDump(binary, major))
+
     system = shutil.which("pg_dump")
     if system:
-        major = _major_of(Path(system))
-        if major == server_major:
-            return PgDump(Path(system), major)
-    bundled = bundled_pg_dumps()
-    if server_major in bundled:
-        return PgDump(bundled[server_major], server_major)
-    newer = sorted(m for m in bundled if m >= server_major)
+        add(Path(system))
+    if _DEBIAN_CLIENTS.is_dir():
+        for folder in sorted(_DEBIAN_CLIENTS.iterdir()):
+            if folder.name.isdigit():
+                add(folder / "bin" / "pg_dump", int(folder.name))
+    for major, binary in sorted(bundled_pg_dumps().items()):
+        add(binary, major)
+    return found
+
+
+def pick_pg_dump(server_major: int, available: list[PgDump]) -> PgDump:
+    """The client that serves a ``server_major`` server: the first of that very major
+    (pg_dump may print syntax an older server's restore lacks), else the newest newer one
+    (pg_dump refuses a server newer than itself). UserError naming what was found if none."""
+    for tool in available:
+        if tool.major == server_major:
+            return tool
+    newer = [t for t in available if t.major >= server_major]
     if newer:
-        return PgDump(bundled[newer[-1]], newer[-1])
+        return max(newer, key=lambda t: t.major)
+    found = ", ".join(t.where for t in available) or "none"
     raise UserError(
-        f"no pg_dump for a PostgreSQL {server_major} server",
-        f"install the PostgreSQL {server_major} client tools (pg_dump {server_major} or newer)",
+        f"no pg_dump serves this PostgreSQL {server_major} server (pg_dump refuses a server "
+        f"newer than itself); found: {found}",
+        f"install the PostgreSQL {server_major} client tools (e.g. apt install "
+        f"postgresql-client-{server_major}), or put a pg_dump {server_major} or newer first "
+        "on PATH",
+    )
+
+
+def choose_pg_dump(server_major: int) -> PgDump:
+    return pick_pg_dump(server_major, available_pg_dumps())
+
+
+def pg_restore_for(tool: PgDump) -> Path:
+    """The pg_restore that reads what ``tool`` writes: the one beside it, else one on PATH
+    of the same major or newer (an older pg_restore refuses a newer archive)."""
+    beside = tool.path.parent / "pg_restore"
+    if beside.exists():
+        return beside
+    system = shutil.which("pg_restore")
+    if system:
+        major = _major_of(Path(system))
+        if major is not None and major >= tool.major:
+            return Path(system)
+    raise UserError(
+        f"no pg_restore {tool.major} or newer to read what {tool.where} writes",
+        f"install the PostgreSQL {tool.major} client tools (pg_restore is beside pg_dump)",
     )
 
 
@@ -88,6 +158,17 @@ def _split_password(dsn: str) -> tuple[str, str | None]:
     return make_conninfo(**params), password  # type: ignore[arg-type]
 
 
+def client_invocation(dsn: str) -> tuple[str, dict[str, str]]:
+    """(conninfo without its password, the child's environment with it in PGPASSWORD):
+    what a client tool gets, so the password never shows in ``ps``."""
+    conninfo, password = _split_password(dsn)
+    env = dict(os.environ)
+    env.setdefault("PGAPPNAME", "phasetui")
+    if password:
+        env["PGPASSWORD"] = password
+    return conninfo, env
+
+
 def run_pg_dump(
     dsn: str,
     output: Path | None = None,
@@ -98,10 +179,7 @@ def run_pg_dump(
     from phasetui.db.environments import describe_dsn, redact
 
     tool = pg_dump or choose_pg_dump(server_major(dsn))
-    conninfo, password = _split_password(dsn)
-    env = dict(os.environ)
-    if password:
-        env["PGPASSWORD"] = password
+    conninfo, env = client_invocation(dsn)
     # phasetui's own backfill checkpoint schema is bookkeeping, not the application's schema.
     cmd = [
         str(tool.path),
