@@ -12,6 +12,8 @@ fails keeps the poll going and says so in the same panel.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -55,6 +57,7 @@ class PhaseApp(App[None]):
         self._journal_size = -1
         self.title = runbook.title
         self.sub_title = f"run {run_id} · {who.name}"
+        self.running: dict[str, Any] = {}  # step id -> the TuiOperator of its worker
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="▤")
@@ -142,31 +145,67 @@ class PhaseApp(App[None]):
         step = event.node.data
         if not isinstance(step, Step):
             return
+        if step.id in self.running:
+            self.notify(f"{step.label} is running; its progress shows in the step pane.")
+            return
         if step.kind == "sql":
             from phasetui.ops.sql_step import SqlStep
             from phasetui.tui.sql_step_screen import SqlStepScreen
 
+            try:
+                target = self.runner().environment_of(step)
+            except UserError as exc:
+                self._show_error(exc)
+                return
             self.push_screen(
-                SqlStepScreen(SqlStep(self.runbook, step), self.repo, self.run_id, self.who)
+                SqlStepScreen(SqlStep(self.runbook, step, target), self.repo, self.run_id, self.who)
             )
         elif step.kind == "schema-diff":
             self.notify(f"Capturing both sides of {step.label}…")
             self.capture_schema_diff(step)
-        elif step.kind == "backfill":
-            # Live backfill panes come with detached workers; until then the exact command
-            # (it records its result in this run, so the checklist shows it).
-            import shlex
+        else:
+            self.notify(f"Running {step.label}…")
+            self.run_step_worker(step)
 
-            command = shlex.join(
-                ["phasetui", "step", "backfill", str(self.runbook.path), step.id]
-                + ["--audit-repo", str(self.repo.path), "--run", self.run_id]
-            )
-            self.notify(f"Run it in a shell next to this one: {command}", timeout=30)
-        elif step.kind != "check":
-            self.notify(
-                f"{step.kind} steps run headless for now; see `phasetui --help`.",
-                severity="information",
-            )
+    def runner(self, operator: Any = None) -> Any:
+        """The one step runner, as the CLI's: this run, this person, dialogs for questions."""
+        from phasetui.ops.runner import Runner
+
+        return Runner(self.runbook, self.repo, self.run_id, self.who, operator)
+
+    def _step_line(self, step: Step, line: str) -> None:
+        self.query_one(StepDetail).add_activity(step.id, line)
+
+    @work(thread=True, exit_on_error=False, group="steps")
+    def run_step_worker(self, step: Step) -> None:
+        """Any step kind, through the runner; its questions become dialogs, its progress
+        lines show in the step pane, its result is recorded like a headless run's."""
+        from phasetui.tui.tui_operator import TuiOperator
+
+        operator = TuiOperator(self, lambda line: self._step_line(step, line))
+        self.running[step.id] = operator
+        try:
+            result = self.runner(operator).run_step(step.id)
+        except Exception as exc:  # noqa: BLE001 - a failed step is never silent
+            self.call_from_thread(self._show_error, exc)
+            return
+        finally:
+            self.running.pop(step.id, None)
+        self.call_from_thread(self._step_finished, step, result)
+
+    def _step_finished(self, step: Step, result: Any) -> None:
+        self.query_one(StepDetail).add_activity(step.id, f"{result.status}: {result.detail}")
+        severity = {"done": "information", "skipped": "information", "failed": "error"}.get(
+            result.status, "warning"
+        )
+        self.notify(
+            f"{step.label}: {result.status} — {result.detail}",
+            title=f"{step.kind} {result.status}",
+            severity=severity,
+            timeout=15,
+            markup=False,
+        )
+        self.load_state()
 
     @on(ChecklistPane.RowHighlighted, "#checklist")
     def _item_highlighted(self, event: ChecklistPane.RowHighlighted) -> None:

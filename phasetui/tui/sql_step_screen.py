@@ -174,9 +174,61 @@ class SqlStepScreen(Screen[None]):
         try:
             self.step.check_ceiling()  # not overridable: before any question
             failed = latest_rehearsal_failure(self.repo, self.run_id, self.step.step.id)
+            unmet = self._unmet_verifies()
         except UserError as exc:
             self._fail(exc)
             return
+        if unmet:
+            self._verify_gate(unmet, failed)
+            return
+        self._after_verify_gate(failed)
+
+    def _unmet_verifies(self) -> list[str]:
+        """The contract gate, as the runner applies it: every verify before this step in
+        its phase must hold on this environment, in this run."""
+        if self.step.phase != "contract":
+            return []
+        from phasetui.ops.runner import Runner
+
+        runner = Runner(self.step.runbook, self.repo, self.run_id, self.who)
+        return runner.unmet_verifies(self.step.step, self.step.environment)
+
+    def _verify_gate(self, unmet: list[str], failed: str | None) -> None:
+        from phasetui.ops.sql_step import acceptable_reason
+
+        why = "; ".join(unmet)
+        dialog = TextDialog(
+            "Verify first",
+            f"This contract step needs every verify before it to hold on "
+            f"{self.step.environment.name}: {why}. Type a reason to override (recorded), "
+            "or escape.",
+            allow_empty=False,
+            dialog_id="verify-gate-dialog",
+        )
+
+        def reasoned(reason: str | None) -> None:
+            if not reason or not acceptable_reason(reason):
+                self._status(f"Not applied: verify first ({why}).", "yellow")
+                return
+            self._record_verify_override(unmet, reason)
+            self._after_verify_gate(failed)
+
+        self.app.push_screen(dialog, reasoned)
+
+    @work(thread=True, exit_on_error=False, group="step")
+    def _record_verify_override(self, unmet: list[str], reason: str) -> None:
+        try:
+            self.repo.record(
+                self.run_id,
+                "verify-override",
+                {"step": self.step.step.id, "unmet": unmet, "reason": reason},
+                self.who,
+                summary=f"verify gate of {self.step.step.id} overridden: {reason}"[:120],
+            )
+        except UserError as exc:
+            self.app.call_from_thread(self._fail, exc)
+
+    def _after_verify_gate(self, failed: str | None) -> None:
         if failed is None:
             self._gate("")
             return

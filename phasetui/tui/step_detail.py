@@ -11,14 +11,27 @@ from phasetui.runbook.model import Runbook, Step
 
 
 class StepDetail(Static):
+    # The last progress lines of each step run from this screen.
+    KEEP = 3
+
     def __init__(self, runbook: Runbook, **kwargs) -> None:
         super().__init__(**kwargs)
         self.runbook = runbook
+        self.activity: dict[str, list[str]] = {}
+        self.shown: Step | None = None
+
+    def add_activity(self, step_id: str, line: str) -> None:
+        lines = self.activity.setdefault(step_id, [])
+        lines.append(line)
+        del lines[: -self.KEEP]
+        if self.shown is not None and self.shown.id == step_id:
+            self.show_step(self.shown)
 
     def on_mount(self) -> None:
         self.show_step(None)
 
     def show_step(self, step: Step | None) -> None:
+        self.shown = step
         if step is None:
             text = Text.assemble(
                 (self.runbook.title, "bold"),
@@ -28,6 +41,8 @@ class StepDetail(Static):
             self.update(text)
             return
         text = Text.assemble((f"{step.kind}", "bold"), "  ", (step.label, "bold"))
+        for line in self.activity.get(step.id, []):
+            text.append(f"\n▸ {line}", style="bold cyan")
         if step.env:
             env = self.runbook.environments.get(step.env)
             prod = "  PRODUCTION" if env and env.production else ""
