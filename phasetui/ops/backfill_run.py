@@ -239,6 +239,24 @@ def run_backfill_job(
     )
 
 
+def window_notice(spec: BackfillSpec, now: Any = None) -> str | None:
+    """ "outside its run window 22:00-06:00 (now 14:03): the first batch waits until 22:00",
+    or None: said before the first batch, so nobody takes a waiting backfill for a hung one."""
+    from datetime import datetime
+
+    window = spec.run_window
+    if window is None:
+        return None
+    now = now or datetime.now().astimezone()
+    local = window.local_time(now)
+    if window.contains(local):
+        return None
+    return (
+        f"outside its run window {window} (now {local:%H:%M}): the first batch waits until "
+        f"{window.start:%H:%M}; the backfill state says so meanwhile"
+    )
+
+
 def exit_code(result: BackfillResult) -> int:
     """0 done, 3 resumable (stopped, interrupted, paused: run the same command again),
     1 anything else (failed; incomplete: rows still match the WHERE)."""

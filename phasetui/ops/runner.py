@@ -528,6 +528,11 @@ class Runner:
         dsn = resolve_dsn(env)
         destination = step_destination(self.repo, self.run_id, step.id)
         progress = self.operator.progress
+        from phasetui.ops.backfill_run import window_notice
+
+        notice = window_notice(spec)
+        if notice:
+            self.operator.inform(f"{step.id}: {notice}")
 
         def on_progress(p: Any) -> None:
             progress(_backfill_line(p))
