@@ -185,7 +185,7 @@ def record_everything(tmp_path, rb):
     step.record_capture(repo, run_id, diff, ALICE)
     step.record_review(repo, run_id, diff, BOB)
 
-    add = SqlStep.of(rb, "add-column")
+    add = SqlStep(rb, rb.step("add-column"), rb.environments["production"])
     report = add.lint(connect=False)
     assert report.errors, "the fixture's SQL must give lint an error to override"
     with pytest.raises(UserError):

@@ -12,38 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
+from phasetui.environment import Environment
 from phasetui.errors import BadInput, UserError
 from phasetui.redaction import redact, remember, remember_dsn
 
 __all__ = ["Environment", "check_dsn", "describe_dsn", "redact", "resolve_dsn"]
-
-
-@dataclass(frozen=True)
-class Environment:
-    name: str
-    service: str | None = None
-    dsn_env: str | None = None
-    production: bool = False
-    rehearsal_allowed: bool = False
-    read_only: bool = False
-
-    @classmethod
-    def from_mapping(cls, name: str, spec: dict) -> Environment:
-        """From a runbook's or ``phasetui.toml``'s ``[environments.NAME]`` table."""
-        return cls(
-            name=name,
-            service=spec.get("service"),
-            dsn_env=spec.get("dsn_env"),
-            production=bool(spec.get("production", False)),
-            rehearsal_allowed=bool(spec.get("rehearsal_allowed", False)),
-            read_only=bool(spec.get("read_only", False)),
-        )
-
-    def describe(self) -> str:
-        where = f"service {self.service}" if self.service else f"${self.dsn_env}"
-        return f"{self.name} ({where})"
 
 
 def check_dsn(dsn: str, origin: str = "the connection string") -> str:

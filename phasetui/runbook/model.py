@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from phasetui.audit.run_state import ChecklistEntry
-from phasetui.db.environments import Environment
+from phasetui.environment import Environment
 
 PHASE_KINDS = ("prepare", "expand", "backfill", "contract", "signoff", "rollback", "other")
 

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from phasetui.db.environments import Environment
+from phasetui.environment import Environment
 from phasetui.errors import BadInput
 from phasetui.runbook.errors import Problem, RunbookError
 from phasetui.runbook.kinds import (
@@ -205,7 +205,7 @@ class _Checker:
 def _duration_problem(value: Any, name: str) -> str | None:
     """Why the executor's duration parser refuses ``value`` (its message without the key),
     or None when it accepts it."""
-    from phasetui.db.session import parse_duration
+    from phasetui.durations import parse_duration
 
     try:
         parse_duration(value, what=name)
@@ -218,7 +218,7 @@ def _duration_problem(value: Any, name: str) -> str | None:
 def _window_problem(value: str) -> str | None:
     """Why the backfill's own window parser refuses ``value``, or None: the runbook accepts
     exactly the windows ``backfill run --window`` and the backfill step accept."""
-    from phasetui.backfill.spec import RunWindow
+    from phasetui.run_window import RunWindow
 
     try:
         RunWindow.parse(value)
