@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "step": ("phasetui.cli.step_cmds", "step", "Lint, rehearse or apply a runbook's sql step."),
     "schema": ("phasetui.cli.schema_cmds", "schema", "Schema dumps and semantic diffs."),
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
+    "status": ("phasetui.cli.status_cmds", "status", "Compare environments' applied migrations."),
 }
 
 

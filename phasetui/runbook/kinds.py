@@ -75,9 +75,10 @@ KINDS: dict[str, KindSpec] = {
     ),
     "verify": KindSpec(
         "Queries that must hold before the contract phase (e.g. no NULLs left).",
-        {"sql": "str", "expect": "scalar", "queries": "queries"},
+        {"sql": "str", "expect": "expect", "queries": "queries", "statement_timeout": "duration"},
         one_of=(("sql", "queries"),),
         needs_env=True,
+        defaults={"statement_timeout": "30s"},
     ),
     "backup": KindSpec(
         "pg_dump -Fc of the database or some tables; path, size and sha256 are recorded.",
@@ -92,8 +93,15 @@ KINDS: dict[str, KindSpec] = {
     ),
     "migration-status": KindSpec(
         "Which migrations each environment has applied, captured and diffed.",
-        {"envs": "env_list", "command": "str_or_list", "table": "str"},
+        {
+            "envs": "env_list",
+            "command": "str_or_list",
+            "table": "str",
+            "framework": "framework",
+            "query": "str",
+        },
         required=("envs",),
+        defaults={"framework": "laravel"},
     ),
     "drift": KindSpec(
         "Settings and privilege drift between two environments.",
@@ -103,8 +111,9 @@ KINDS: dict[str, KindSpec] = {
     ),
     "shell": KindSpec(
         "A command run on the jump host, its output recorded.",
-        {"command": "str_or_list", "cwd": "path", "timeout": "duration"},
+        {"command": "str_or_list", "cwd": "path", "timeout": "duration", "lint_output": "bool"},
         required=("command",),
+        defaults={"lint_output": False},
     ),
     "report": KindSpec(
         "Release notes: risks, rollback steps and the run's evidence, rendered to Markdown.",
@@ -112,6 +121,10 @@ KINDS: dict[str, KindSpec] = {
         defaults={"output": "report.md"},
     ),
 }
+
+# The migration frameworks whose applied-migrations table a migration-status step reads
+# (phasetui.ops.status holds each one's table and columns).
+FRAMEWORKS = ("laravel", "django", "rails", "alembic", "flyway")
 
 ENVIRONMENT_FIELDS = {
     "service": "str",
