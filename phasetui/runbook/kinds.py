@@ -28,6 +28,9 @@ COMMON_FIELDS = {
     "confirm": "bool",
 }
 
+# A default that the kind's code applies itself (verify's statement_timeout 30s, status's
+# framework laravel, shell's lint_output false) is not listed in `defaults`: those show in
+# the step's params on screen.
 KINDS: dict[str, KindSpec] = {
     "check": KindSpec(
         "A manual check the DBA performs and ticks off.",
@@ -78,7 +81,6 @@ KINDS: dict[str, KindSpec] = {
         {"sql": "str", "expect": "expect", "queries": "queries", "statement_timeout": "duration"},
         one_of=(("sql", "queries"),),
         needs_env=True,
-        defaults={"statement_timeout": "30s"},
     ),
     "backup": KindSpec(
         "pg_dump -Fc of the database or some tables; path, size and sha256 are recorded.",
@@ -101,7 +103,6 @@ KINDS: dict[str, KindSpec] = {
             "query": "str",
         },
         required=("envs",),
-        defaults={"framework": "laravel"},
     ),
     "drift": KindSpec(
         "Settings and privilege drift between two environments.",
@@ -113,7 +114,6 @@ KINDS: dict[str, KindSpec] = {
         "A command run on the jump host, its output recorded.",
         {"command": "str_or_list", "cwd": "path", "timeout": "duration", "lint_output": "bool"},
         required=("command",),
-        defaults={"lint_output": False},
     ),
     "report": KindSpec(
         "Release notes: risks, rollback steps and the run's evidence, rendered to Markdown.",
