@@ -94,6 +94,8 @@ ids = st.builds(
     st.sampled_from("abcxyzABZ019"),
     st.text(alphabet="abz09._-", max_size=10),
 )
+# Every form a verify step's `expect` takes (phasetui.runbook.expect); other text is refused.
+expect_forms = st.sampled_from(["no rows", "rows", "<= 3", ">= 1", "< 10", "> 0", "= 2", "0"])
 # Printable text of any script, U+2028 and friends included (they are not line ends).
 words = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(["\t", " "]),
@@ -181,7 +183,7 @@ def step_tables(draw: st.DrawFn, sid: str, envs: list[str]) -> dict[str, Any]:
         step["env"] = env
         if draw(st.booleans()):
             step["sql"] = "SELECT count(*) FROM users WHERE a IS NULL"
-            step["expect"] = draw(st.one_of(st.integers(0, 9), st.booleans(), words))
+            step["expect"] = draw(st.one_of(st.integers(0, 9), st.booleans(), expect_forms))
         else:
             step["queries"] = [{"name": draw(words), "sql": "SELECT 1", "expect": 1}]
     elif kind == "backup":

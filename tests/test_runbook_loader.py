@@ -97,6 +97,7 @@ def test_duplicate_checklist_item(tmp_path):
 def test_unknown_environment_reference(tmp_path):
     text = (
         GOOD_HEAD + '[[phases.steps]]\nid = "v"\nkind = "verify"\nenv = "prod"\nsql = "select 1"\n'
+        "expect = 1\n"
     )
     found = problems(tmp_path, text)
     assert found == [(13, "`env` names an unknown environment `prod` (known: staging)")]

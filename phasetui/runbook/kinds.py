@@ -28,6 +28,9 @@ COMMON_FIELDS = {
     "confirm": "bool",
 }
 
+# A default that the kind's code applies itself (verify's statement_timeout 30s, status's
+# framework laravel, shell's lint_output false) is not listed in `defaults`: those show in
+# the step's params on screen.
 KINDS: dict[str, KindSpec] = {
     "check": KindSpec(
         "A manual check the DBA performs and ticks off.",
@@ -75,7 +78,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     "verify": KindSpec(
         "Queries that must hold before the contract phase (e.g. no NULLs left).",
-        {"sql": "str", "expect": "scalar", "queries": "queries"},
+        {"sql": "str", "expect": "expect", "queries": "queries", "statement_timeout": "duration"},
         one_of=(("sql", "queries"),),
         needs_env=True,
     ),
@@ -92,7 +95,13 @@ KINDS: dict[str, KindSpec] = {
     ),
     "migration-status": KindSpec(
         "Which migrations each environment has applied, captured and diffed.",
-        {"envs": "env_list", "command": "str_or_list", "table": "str"},
+        {
+            "envs": "env_list",
+            "command": "str_or_list",
+            "table": "str",
+            "framework": "framework",
+            "query": "str",
+        },
         required=("envs",),
     ),
     "drift": KindSpec(
@@ -103,7 +112,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     "shell": KindSpec(
         "A command run on the jump host, its output recorded.",
-        {"command": "str_or_list", "cwd": "path", "timeout": "duration"},
+        {"command": "str_or_list", "cwd": "path", "timeout": "duration", "lint_output": "bool"},
         required=("command",),
     ),
     "report": KindSpec(
@@ -112,6 +121,10 @@ KINDS: dict[str, KindSpec] = {
         defaults={"output": "report.md"},
     ),
 }
+
+# The migration frameworks whose applied-migrations table a migration-status step reads
+# (phasetui.ops.status holds each one's table and columns).
+FRAMEWORKS = ("laravel", "django", "rails", "alembic", "flyway")
 
 ENVIRONMENT_FIELDS = {
     "service": "str",

@@ -19,6 +19,7 @@ from phasetui.runbook.kinds import (
     COMMON_FIELDS,
     ENVIRONMENT_FIELDS,
     FORBIDDEN_CREDENTIAL_KEYS,
+    FRAMEWORKS,
     INT_MAX,
     INT_RANGES,
     KINDS,
@@ -74,6 +75,8 @@ class _Checker:
             "window": 'a time window "HH:MM-HH:MM" with an optional zone ("22:00-06:00 UTC")',
             "dump_format": 'one of "custom", "directory", "plain"',
             "drift_check": 'one of "settings", "permission" (or "privileges"), "both"',
+            "framework": "one of " + ", ".join(f'"{k}"' for k in FRAMEWORKS),
+            "expect": "a number, string or boolean",
             "phase_kind": "one of " + ", ".join(f'"{k}"' for k in PHASE_KINDS),
             "env": "the name of an environment declared under [environments]",
             "env_list": "a list of environment names",
@@ -134,6 +137,16 @@ class _Checker:
             ok = value in ("custom", "directory", "plain")
         elif kind == "drift_check":
             ok = value in ("settings", "permission", "privileges", "both")
+        elif kind == "framework":
+            ok = isinstance(value, str) and value in FRAMEWORKS
+        elif kind == "expect":
+            from phasetui.runbook.expect import expect_problem
+
+            ok = isinstance(value, str | int | float | bool)
+            reason = expect_problem(value) if ok else None
+            if reason:
+                self.problem(where, f"{what}: {reason}")
+                return False
         elif kind == "phase_kind":
             ok = isinstance(value, str) and value in PHASE_KINDS
         elif kind == "array":
@@ -164,7 +177,10 @@ class _Checker:
             if "sql" not in q:
                 self.problem(qwhere, f"query {n + 1} is missing `sql` (a string)")
                 ok = False
-            for key, kind in (("sql", "str"), ("name", "str"), ("expect", "scalar")):
+            if "expect" not in q:
+                self.problem(qwhere, f"query {n + 1} is missing `expect` (e.g. expect = 0)")
+                ok = False
+            for key, kind in (("sql", "str"), ("name", "str"), ("expect", "expect")):
                 if key in q:
                     ok = self.check_type((*qwhere, key), key, kind, q[key]) and ok
         return ok
@@ -423,6 +439,22 @@ def load_toml_runbook(path: Path, source: str) -> Runbook:
     )
 
 
+def _check_kind_fields(c: _Checker, where: Path_, kind: str, raw: dict, label: str) -> None:
+    """Fields that only make sense together (or apart) in one kind."""
+    if kind == "verify" and "sql" in raw and "expect" not in raw:
+        c.problem(where, f'{label} has `sql` but no `expect` (e.g. expect = 0, "no rows")')
+    if kind == "verify" and "queries" in raw and "expect" in raw:
+        c.problem((*where, "expect"), f"{label}: with `queries`, each query has its own `expect`")
+    if kind == "migration-status" and "query" in raw:
+        for other in ("framework", "table"):
+            if other in raw:
+                c.problem(
+                    (*where, other),
+                    f"{label} has both `query` and `{other}`: a custom query names its own "
+                    f"table; drop `{other}`",
+                )
+
+
 def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | None:
     if not isinstance(raw, dict):
         c.problem(where, "a step must be a table")
@@ -459,6 +491,7 @@ def _load_step(c: _Checker, where: Path_, raw: Any, phase_id: str) -> Step | Non
             c.problem(where, f"{label} needs exactly one of {names} ({what} given)")
     if kind == "schema-diff" and ("left" in raw) != ("right" in raw):
         c.problem(where, f"{label} needs both `left` and `right` (dump files or env names)")
+    _check_kind_fields(c, where, kind, raw, label)
     # A step with no `env` runs on the run's target (`phasetui run RUNBOOK --env NAME`).
     params = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
     for key, value in spec.defaults.items():
