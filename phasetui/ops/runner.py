@@ -273,7 +273,7 @@ class Runner:
                     )
             else:
                 self.operator.inform(
-                    f"{step.id}: rehearsed in {run}: {result.summary} ({result.time})"
+                    f"{step.id}: in the staging run {run}: {result.summary} ({result.time})"
                 )
         if env is not None and step.kind in WRITES:
             gate = self._write_gate(step, env)
