@@ -176,7 +176,7 @@ async def test_markdown_guide_runs_as_a_checklist(tmp_path):
 
 
 async def test_selecting_a_step_shows_its_fields(tmp_path):
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)

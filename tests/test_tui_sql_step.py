@@ -44,7 +44,7 @@ async def open_add_column(pilot) -> SqlStepScreen:
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_lint_rehearse_and_apply_on_production(tmp_path, envs, size):
     staging, production = envs
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=size) as pilot:
         screen = await open_add_column(pilot)
@@ -79,7 +79,7 @@ async def test_lint_errors_need_a_typed_override(tmp_path, envs, monkeypatch):
     monkeypatch.setenv(
         "PHASETUI_CONFIG", str(write(tmp_path / "phasetui.toml", "[lint]\nsmall_table_mb = 0\n"))
     )
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
     step = rb.step("add-column")
     step.params["sql"] = "CREATE INDEX users_email_idx ON users (email);"
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
@@ -99,7 +99,7 @@ async def test_lint_errors_need_a_typed_override(tmp_path, envs, monkeypatch):
 
 async def test_unset_environment_variable_is_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.delenv("PHASETUI_PRODUCTION_DSN", raising=False)
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_add_column(pilot)
@@ -109,25 +109,10 @@ async def test_unset_environment_variable_is_a_clear_message(tmp_path, monkeypat
 
 
 async def test_run_screen_keys_are_inert_on_the_step_screen(tmp_path, envs):
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_add_column(pilot)
         await pilot.press("c", "p", "t", "n")
         await settle(pilot)
         assert pilot.app.screen is screen and app.is_running
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
-async def test_enter_on_a_backfill_step_gives_the_command_that_records_in_this_run(tmp_path, size):
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
-    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for _ in range(7):  # Preparation, 3 steps, Phase 1, add-column, Phase 2, the backfill
-            await pilot.press("down")
-        await pilot.press("enter")
-        await pilot.pause()
-        (message,) = [n.message for n in app._notifications if "phasetui step" in n.message]
-        assert "phasetui step backfill" in message and "fill-preferences" in message
-        assert f"--run {run_id}" in message and str(repo.path) in message

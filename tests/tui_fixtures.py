@@ -17,7 +17,10 @@ RUN_ID = "20260101-020000-users-preferences"
 
 
 def fixed_run(
-    folder: Path, runbook: str = "users_preferences.toml", ticks: bool = True
+    folder: Path,
+    runbook: str = "users_preferences.toml",
+    ticks: bool = True,
+    target: str | None = None,
 ) -> tuple[Runbook, AuditRepo, str]:
     rb = load_runbook(SAMPLES / runbook)
     repo = AuditRepo.open(folder / "audit")
@@ -28,7 +31,8 @@ def fixed_run(
         runbook_name=rb.frozen_name,
         checklist=rb.checklist_entries(),
         who=ALICE,
-        run_id=RUN_ID,
+        run_id=RUN_ID if target is None else f"{RUN_ID}-{target}",
+        extra={"target": target} if target else None,
     )
     if ticks:
         repo.tick(run_id, "backup", note="/backups/pre_users_preferences.dump (2.1 GB)", who=BOB)

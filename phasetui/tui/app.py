@@ -121,6 +121,10 @@ class PhaseApp(App[None]):
     def on_run_state_changed(self, message: RunStateChanged) -> None:
         first = self.state is None
         self.state = message.state
+        detail = self.query_one(StepDetail)
+        if detail.target != message.state.target:
+            detail.target = message.state.target
+            detail.show_step(detail.shown)
         self.query_one(ChecklistPane).show_state(message.state)
         self.query_one(NotesPane).show_state(message.state)
         self.query_one(AuditAlert).show_state(message.state)

@@ -19,6 +19,7 @@ class StepDetail(Static):
         self.runbook = runbook
         self.activity: dict[str, list[str]] = {}
         self.shown: Step | None = None
+        self.target = ""  # the run's target: where a step with no env of its own runs
 
     def add_activity(self, step_id: str, line: str) -> None:
         lines = self.activity.setdefault(step_id, [])
@@ -43,10 +44,12 @@ class StepDetail(Static):
         text = Text.assemble((f"{step.kind}", "bold"), "  ", (step.label, "bold"))
         for line in self.activity.get(step.id, []):
             text.append(f"\n▸ {line}", style="bold cyan")
-        if step.env:
-            env = self.runbook.environments.get(step.env)
+        name = step.env or (self.target if "envs" not in step.params else "")
+        if name:
+            env = self.runbook.environments.get(name)
             prod = "  PRODUCTION" if env and env.production else ""
-            text.append(f"\nenv: {step.env}{prod}", style="bold red" if prod else "")
+            whose = "" if step.env else " (the run's target)"
+            text.append(f"\nenv: {name}{whose}{prod}", style="bold red" if prod else "")
         spec = KINDS.get(step.kind)
         if spec:
             text.append(f"\n{spec.summary}", style="dim italic")
