@@ -92,13 +92,9 @@ def run(
         return
     env = flags.get("env")
     rb = load_runbook(runbook)
-    if env is not None:
-        from phasetui.db.targets import config_environments
+    from phasetui.cli.step_run_cmd import check_env_name
 
-        known_envs = {**config_environments(), **rb.environments}
-        if env not in known_envs:
-            names = ", ".join(sorted(known_envs)) or "none"
-            raise UserError(f"unknown environment {env!r}", f"known: {names}")
+    check_env_name(rb, env)
     repo = AuditRepo.open(audit_path(audit_repo))
     try:  # settle a write that was interrupted; if it cannot be, the TUI shows why
         for notice in repo.recover():

@@ -65,11 +65,13 @@ def _open(
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
+    from phasetui.cli.step_run_cmd import check_env_name
     from phasetui.ops.runner import Runner
     from phasetui.runbook.loader import load_runbook
 
     rb = load_runbook(runbook)
     st = rb.step_of_kind(step_id, kind)
+    check_env_name(rb, env)
     repo = AuditRepo.open(audit_path(audit_repo))
     who = resolve_person(as_name)
     run = open_run(repo, rb, run_id=run_id, who=who, env=env).run_id
@@ -238,6 +240,9 @@ def backfill_step(
     st = rb.step_of_kind(step_id, "backfill")
     check_step_id(st.id)
     spec = BackfillSpec.from_mapping({"name": f"{rb.id}.{st.id}", **st.params})
+    from phasetui.cli.step_run_cmd import check_env_name
+
+    check_env_name(rb, env)
     name = st.env or env or _open_run_target(rb, audit_repo, run_id)
     if not name:
         raise UserError(

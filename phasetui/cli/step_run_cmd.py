@@ -42,6 +42,22 @@ def runner_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def check_env_name(rb, env: str | None) -> None:  # noqa: ANN001 - a Runbook
+    """An unknown --env is refused before any run is created, with the names it could be."""
+    if env is None:
+        return
+    from phasetui.db.targets import config_environments
+    from phasetui.errors import BadInput
+
+    known_envs = {**config_environments(), **rb.environments}
+    if env not in known_envs:
+        names = ", ".join(sorted(known_envs)) or "none"
+        raise BadInput(
+            f"unknown environment {env!r}",
+            f"known: {names} (the runbook's [environments] or phasetui.toml)",
+        )
+
+
 def make_runner(
     runbook: str,
     *,
@@ -65,23 +81,15 @@ def make_runner(
     from phasetui.audit.runs import open_run
     from phasetui.cli.options import audit_path
     from phasetui.cli.prompts import CliOperator
-    from phasetui.db.targets import config_environments
-    from phasetui.errors import UserError
+    from phasetui.errors import BadInput, UserError
     from phasetui.ops.runner import Runner, RunnerOptions
     from phasetui.runbook.loader import load_runbook
 
     rb = load_runbook(runbook)
     if step_id is not None and rb.step(step_id) is None:
         known = ", ".join(s.id for s in rb.steps()) or "none"
-        raise UserError(f"runbook {rb.id!r} has no step {step_id!r}", f"steps: {known}")
-    if env is not None:
-        known_envs = {**config_environments(), **rb.environments}
-        if env not in known_envs:
-            names = ", ".join(sorted(known_envs)) or "none"
-            raise UserError(
-                f"unknown environment {env!r}",
-                f"known: {names} (the runbook's [environments] or phasetui.toml)",
-            )
+        raise BadInput(f"runbook {rb.id!r} has no step {step_id!r}", f"steps: {known}")
+    check_env_name(rb, env)
     path = audit_path(audit_repo)
     if not init and not (path / ".git").exists():
         raise UserError(
