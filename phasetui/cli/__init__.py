@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backfill": ("phasetui.cli.backfill_cmds", "backfill", "Batched online backfills."),
     "drift": ("phasetui.cli.drift_cmds", "drift", "Settings and privilege drift of two envs."),
     "backup": ("phasetui.cli.backup_cmds", "backup", "pg_dump an environment, checked."),
+    "jobs": ("phasetui.cli.jobs_cmds", "jobs", "Detached step workers: list, resume, stop."),
 }
 
 
