@@ -248,3 +248,56 @@ def test_jobs_lists_none_and_names_an_unknown_job(setup):
     assert "no jobs in this audit repo" in jobs_cli(s)
     result = CliRunner().invoke(main, ["jobs", "resume", "nope", "--audit-repo", s["audit"]])
     assert result.exit_code != 0 and "no job 'nope'" in result.output
+
+
+def test_production_is_asked_before_detaching_and_passed_as_the_answer(setup, tmp_path):
+    make, started = setup
+    s = make(rows=300, batch=100, pause=0)
+    rb = Path(s["rb"])
+    rb.write_text(rb.read_text().replace("rehearsal_allowed = true", "production = true"))
+    base = ["step", "run", s["rb"], "fill-n", "--audit-repo", s["audit"], "--env", "staging",
+            "--init", "--detach"]  # fmt: skip
+    unrehearsed = CliRunner().invoke(main, base)
+    assert unrehearsed.exit_code != 0 and "never succeeded in any staging run" in (
+        unrehearsed.output
+    )
+    refused = CliRunner().invoke(main, [*base, "--yes"])
+    assert refused.exit_code != 0
+    assert "staging is production: type its name" in refused.output
+    assert "--yes-i-mean-production staging" in refused.output
+    assert list_jobs(git_dir(s)) == [] and counters(s["dsn"]) == {0: 300}
+    job_id, pid, run_id = detach(s, "--yes-i-mean-production", "staging", "--yes")
+    started.append(pid)
+    job = find_job(git_dir(s), job_id)
+    assert job.answers["production"] == "staging" and job.answers["yes"]
+    wait_for(lambda: job.read_state().get("state") == "done", 60, "the job to finish")
+    assert counters(s["dsn"]) == {1: 300}
+    log = job.log.read_text()
+    assert "answered when the job started" in log
+
+
+@pytest.mark.faults
+def test_jobs_stop_records_the_step_stopped_and_resume_finishes_it(setup):
+    make, started = setup
+    s = make(rows=4000, batch=20, pause=0.05)
+    job_id, pid, run_id = detach(s)
+    started.append(pid)
+    job = find_job(git_dir(s), job_id)
+    wait_for(lambda: (job.read_state().get("figures") or {}).get("rows", 0) > 0, 60, "rows")
+    assert f"asked job {job_id} (pid {pid}) to stop" in jobs_cli(s, "stop", job_id)
+    wait_for(lambda: job.read_state().get("state") == "stopped", 60, "the job to stop")
+    state = AuditRepo.open(s["audit"]).state(run_id)
+    assert state.latest("fill-n", ["backfill"]).ok is False  # recorded: stopped, resumable
+    text = jobs_cli(s, "--run", run_id)
+    assert f"{job_id}  STOPPED" in text and f"fix: phasetui jobs resume {job_id}" in text
+    out = jobs_cli(s, "resume", job_id)
+    new_id = re.search(r"job (\S+) started", out.split("resumed by:")[1])[1]
+    new = find_job(git_dir(s), new_id)
+    started.append(new.pid)
+    wait_for(lambda: new.read_state().get("state") == "done", 120, "the resumed job")
+    assert counters(s["dsn"]) == {1: 4000}
+    run_dir = Path(s["audit"]) / "runs" / run_id
+    # one attempt each, numbered together: backfill/fill-n.json + jobs/fill-n.log, then .2
+    assert (run_dir / "jobs" / "fill-n.log").is_file()
+    assert (run_dir / "jobs" / "fill-n.2.log").is_file()
+    assert (run_dir / "backfill" / "fill-n.2.json").is_file()

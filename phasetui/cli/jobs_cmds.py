@@ -40,54 +40,17 @@ def detach_step(runner: Any, step_id: str, flags: dict[str, Any]) -> None:
     """Asks what the worker would ask (or takes the flags that answer it), starts the job,
     says where to follow it. Nothing starts when a question stays unanswered."""
     from phasetui.jobs.model import Answers
-    from phasetui.jobs.preflight import CONFIRM, PRODUCTION, questions
-    from phasetui.jobs.start import start_job
-    from phasetui.ops.sql_step import acceptable_reason
+    from phasetui.jobs.preflight import ask_before_detaching
+    from phasetui.jobs.start import start_step_job
 
-    op = runner.operator
-    yes, production, override = flags["yes"], flags["production"], flags["override"]
-    for q in questions(runner, step_id):
-        if q.kind == CONFIRM:
-            if not op.confirm(q.text):
-                raise UserError(
-                    f"no job started: {q.text} (not answered yes)",
-                    "answer it on a terminal, or add --yes",
-                )
-            yes = True
-        elif q.kind == PRODUCTION:
-            typed = op.confirm_production(q.env, q.action)
-            if typed != q.env:
-                raise UserError(
-                    f"{q.env} is production: type its name to {q.action}; no job started",
-                    f"on a terminal type {q.env}, or add --yes-i-mean-production {q.env}",
-                )
-            production = typed
-        else:
-            if not acceptable_reason(override):
-                override = op.reason(q.text)
-            if not acceptable_reason(override):
-                raise UserError(
-                    f"no job started: {q.text} (no written reason of 10+ characters)",
-                    "give --override 'why it is safe'",
-                )
-    step = runner.runbook.step(step_id)
-    answers = Answers(
-        yes=yes,
-        production=production,
-        override=override,
+    given = Answers(
+        yes=flags["yes"],
+        production=flags["production"],
+        override=flags["override"],
         offline=flags.get("offline", False),
         restart=flags.get("restart", False),
     )
-    job = start_job(
-        runner.repo.git_dir,
-        audit_repo=runner.repo.path,
-        runbook=runner.runbook.path,
-        run_id=runner.run_id,
-        step_id=step_id,
-        kind=step.kind,
-        who=str(runner.who),
-        answers=answers,
-    )
+    job = start_step_job(runner, step_id, ask_before_detaching(runner, step_id, given))
     _started(job, runner.repo.path)
 
 

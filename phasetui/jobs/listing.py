@@ -131,10 +131,13 @@ def _job_folders(git_dir: Path, run_id: str | None) -> list[Path]:
     )
 
 
-def list_jobs(git_dir: Path, run_id: str | None = None) -> list[JobStatus]:
-    """Every job of ``run_id`` (all runs when None), oldest first, with its state now."""
+def list_jobs(repo: Any, run_id: str | None = None) -> list[JobStatus]:
+    """Every job of ``run_id`` (all runs when None), oldest first, with its state now.
+    ``repo``: an AuditRepo or its git directory."""
+    from phasetui.jobs.start import git_dir_of
+
     out = []
-    for folder in _job_folders(git_dir, run_id):
+    for folder in _job_folders(git_dir_of(repo), run_id):
         try:
             out.append(job_status(Job.load(folder)))
         except UserError:
@@ -143,9 +146,11 @@ def list_jobs(git_dir: Path, run_id: str | None = None) -> list[JobStatus]:
     return out
 
 
-def find_job(git_dir: Path, job_id: str) -> Job:
+def find_job(repo: Any, job_id: str) -> Job:
     """The job called ``job_id`` in any run (or the only one starting with it)."""
-    folders = _job_folders(git_dir, None)
+    from phasetui.jobs.start import git_dir_of
+
+    folders = _job_folders(git_dir_of(repo), None)
     exact = [f for f in folders if f.name == job_id]
     found = exact or [f for f in folders if f.name.startswith(job_id)]
     if len(found) == 1:

@@ -12,10 +12,11 @@ asks "apply anyway?" there — answered only by a ``--yes`` given at the start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from phasetui.errors import UserError
+from phasetui.jobs.model import Answers
 
 CONFIRM, PRODUCTION, REASON = "confirm", "production", "reason"
 
@@ -111,3 +112,38 @@ def _sql_questions(runner: Any, step: Any, env: Any) -> list[Question]:
             )
         )
     return out
+
+
+def ask_before_detaching(runner: Any, step_id: str, given: Answers) -> Answers:
+    """Asks ``runner.operator`` (a CLI prompt, a TUI dialog) each question that ``given``
+    does not answer yet; returns the answers for the worker. UserError naming the flag when
+    one stays unanswered: then no job starts."""
+    from phasetui.ops.sql_step import acceptable_reason
+
+    op = runner.operator
+    answers = given
+    for q in questions(runner, step_id):
+        if q.kind == CONFIRM:
+            if not (answers.yes or op.confirm(q.text)):
+                raise UserError(
+                    f"no job started: {q.text} (not answered yes)",
+                    "answer it on a terminal, or add --yes",
+                )
+            answers = replace(answers, yes=True)
+        elif q.kind == PRODUCTION:
+            typed = answers.production or op.confirm_production(q.env, q.action)
+            if typed != q.env:
+                raise UserError(
+                    f"{q.env} is production: type its name to {q.action}; no job started",
+                    f"on a terminal type {q.env}, or add --yes-i-mean-production {q.env}",
+                )
+            answers = replace(answers, production=typed)
+        elif not acceptable_reason(answers.override):
+            reason = op.reason(q.text)
+            if not acceptable_reason(reason):
+                raise UserError(
+                    f"no job started: {q.text} (no written reason of 10+ characters)",
+                    "give --override 'why it is safe'",
+                )
+            answers = replace(answers, override=reason)
+    return answers

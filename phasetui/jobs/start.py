@@ -38,7 +38,7 @@ def worker_argv(job: Job, answers: Answers) -> list[str]:
 
 
 def start_job(
-    git_dir: Path,
+    git_dir: Any,
     *,
     audit_repo: Path,
     runbook: Path,
@@ -52,9 +52,9 @@ def start_job(
 ) -> Job:
     """Writes ``job.json``, starts the worker detached, records its pid; returns the Job.
 
-    ``git_dir`` is the audit repo's git directory (``AuditRepo.git_dir``)."""
+    ``git_dir`` is the audit repo's git directory (or the AuditRepo)."""
     job_id = new_job_id(step_id)
-    folder = job_dir(git_dir, run_id, job_id)
+    folder = job_dir(git_dir_of(git_dir), run_id, job_id)
     folder.mkdir(parents=True, exist_ok=False)
     job = Job(
         id=job_id,
@@ -98,6 +98,29 @@ def start_job(
     # Reap it when it ends (a long-lived parent such as the TUI would keep a zombie).
     threading.Thread(target=proc.wait, name=f"reap-{job_id}", daemon=True).start()
     return job
+
+
+def start_step_job(runner: Any, step_id: str, answers: Answers) -> Job:
+    """Starts ``step_id`` of ``runner`` (a :class:`phasetui.ops.runner.Runner`) as a job
+    with ``answers`` (see :func:`phasetui.jobs.preflight.ask_before_detaching`)."""
+    step = runner.runbook.step(step_id)
+    if step is None:
+        raise UserError(f"runbook {runner.runbook.id!r} has no step {step_id!r}")
+    return start_job(
+        runner.repo.git_dir,
+        audit_repo=runner.repo.path,
+        runbook=runner.runbook.path,
+        run_id=runner.run_id,
+        step_id=step_id,
+        kind=step.kind,
+        who=str(runner.who),
+        answers=answers,
+    )
+
+
+def git_dir_of(repo: Any) -> Path:
+    """An AuditRepo's git directory, or the path given (a git dir already)."""
+    return Path(getattr(repo, "git_dir", repo))
 
 
 def _created(pid: int) -> float | None:
