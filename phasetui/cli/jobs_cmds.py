@@ -81,10 +81,8 @@ def _when(iso: str | None) -> str:
 def _print_status(status: Any, repo_flag: str) -> None:
     job = status.job
     click.echo(f"{job.id}  {status.state.upper()}")
-    click.echo(
-        f"  step {job.step} ({job.kind}) · run {job.run_id} · pid {job.pid} on {job.host} · "
-        f"started {_when(job.started)} by {job.user}"
-    )
+    click.echo(f"  step {job.step} ({job.kind}) in run {job.run_id}")
+    click.echo(f"  pid {job.pid} on {job.host}, started {_when(job.started)} by {job.user}")
     if status.line:
         click.echo(f"  last: {status.line}")
     if status.detail:
