@@ -12,7 +12,7 @@ import pytest
 import phasetui
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ["runbook", "sql", "schema", "db", "backfill", "ops", "audit", "demo"]
+DOMAIN = ["runbook", "sql", "schema", "db", "backfill", "ops", "audit", "demo", "jobs"]
 
 
 def test_import_linter_contract_holds():

@@ -18,7 +18,7 @@ import fcntl
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -153,6 +153,11 @@ class AuditRepo:
         self.gitcmd = Git(path, self.git_dir)
         self.branch = self.gitcmd.branch()
         self._local = threading.local()
+        # (step id, event kind, payload) -> extra evidence files for that step's result, in
+        # its commit: how a job's worker adds its log and samples (phasetui.jobs.worker).
+        self.step_evidence: (
+            Callable[[str, str, Mapping[str, Any]], Mapping[str, str | bytes]] | None
+        ) = None
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> AuditRepo:
@@ -609,9 +614,11 @@ class AuditRepo:
                 f"run {run_id} is closed ({state.outcome}): nothing more is recorded in it",
                 "start a new run of the runbook (phasetui run RUNBOOK --new --env NAME)",
             )
+        body = {**(payload or {}), "step": step_id, "ok": ok, "summary": summary}
+        if self.step_evidence is not None:
+            files = {**(files or {}), **self.step_evidence(step_id, kind, body)}
         names = self.attempt_names(run_id, files or {})
         renamed = {names[rel]: data for rel, data in (files or {}).items()}
-        body = {**(payload or {}), "step": step_id, "ok": ok, "summary": summary}
         if renamed:
             body["files"] = sorted(renamed)
         verdict = "ok" if ok else "failed"

@@ -176,13 +176,44 @@ def run_headless(runner, until: str | None) -> None:  # noqa: ANN001
 @click.option("--run", "run_id", default=None, help="The run to record in (default: the open one).")
 @click.option("--as", "as_name", default=None, metavar="NAME", help="Who is acting.")
 @runner_options
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Run it as a job: a worker that outlives this terminal (see `phasetui jobs`).",
+)
+@click.option("--job", "job_id", default=None, hidden=True)  # the worker of a job
 def step_run(runbook: str, step_id: str, audit_repo: str | None, run_id: str | None,
-             as_name: str | None, **flags: Any) -> None:  # fmt: skip
+             as_name: str | None, detach: bool, job_id: str | None,
+             **flags: Any) -> None:  # fmt: skip
     """Run STEP of RUNBOOK, whatever its kind, through every gate; record its evidence.
 
-    Exit 0 done, 1 failed, 2 bad input, 3 stopped (run again to resume), 4 waiting on you
-    (a gate or a manual check)."""
+    With --detach the questions are asked now and the step runs as a job, detached from
+    this terminal: it prints the job id, pid and log, and returns at once.
+
+    Exit 0 done (or job started), 1 failed, 2 bad input, 3 stopped (run again to resume),
+    4 waiting on you (a gate or a manual check)."""
+    if detach and job_id:
+        from phasetui.errors import UserError
+
+        raise UserError("--detach and --job do not go together", "drop --job")
     runner = make_runner(
         runbook, audit_repo=audit_repo, run_id=run_id, as_name=as_name, step_id=step_id, **flags
     )
-    run_one(runner, step_id)
+    if job_id:
+        run_job_worker(runner, step_id, job_id)
+    elif detach:
+        from phasetui.cli.jobs_cmds import detach_step
+
+        detach_step(runner, step_id, flags)
+    else:
+        run_one(runner, step_id)
+
+
+def run_job_worker(runner, step_id: str, job_id: str) -> None:  # noqa: ANN001
+    """The worker of a job: the same runner, answers from the flags given at its start."""
+    from phasetui.jobs.worker import run_worker
+    from phasetui.ops.backfill_run import stop_on_signals
+
+    with stop_on_signals(runner.operator.stop, lambda m: click.echo(m, err=True)):
+        result = run_worker(runner, step_id, job_id)
+    sys.exit(EXIT.get(result.status, 1))

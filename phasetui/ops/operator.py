@@ -46,3 +46,7 @@ class Operator:
     def inform(self, line: str) -> None:
         """Something the operator should read now (a warning, where evidence went)."""
         self.lines.append(line)
+
+    def backfill_progress(self, progress: object) -> None:
+        """A backfill's Progress (about every second, beside its progress line): for a face
+        that keeps figures, such as a job's samples. Nothing by default."""

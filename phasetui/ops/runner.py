@@ -536,6 +536,7 @@ class Runner:
 
         def on_progress(p: Any) -> None:
             progress(_backfill_line(p))
+            self.operator.backfill_progress(p)
 
         result = run_backfill_job(
             dsn,
