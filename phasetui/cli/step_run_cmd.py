@@ -59,32 +59,34 @@ def make_runner(
     step_id: str | None = None,
 ):
     """Loads the runbook, checks the step and the environment before any run is created,
-    opens the audit repo (``--init`` creates it) and the run, and builds the Runner."""
+    opens the audit repo (``--init`` creates it) and the run, and builds the Runner.
+
+    A wrong step, environment or audit repo is bad input (exit 2), as `step run` says."""
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
     from phasetui.cli.options import audit_path
     from phasetui.cli.prompts import CliOperator
     from phasetui.db.targets import config_environments
-    from phasetui.errors import UserError
+    from phasetui.errors import BadInput
     from phasetui.ops.runner import Runner, RunnerOptions
     from phasetui.runbook.loader import load_runbook
 
     rb = load_runbook(runbook)
     if step_id is not None and rb.step(step_id) is None:
         known = ", ".join(s.id for s in rb.steps()) or "none"
-        raise UserError(f"runbook {rb.id!r} has no step {step_id!r}", f"steps: {known}")
+        raise BadInput(f"runbook {rb.id!r} has no step {step_id!r}", f"steps: {known}")
     if env is not None:
         known_envs = {**config_environments(), **rb.environments}
         if env not in known_envs:
             names = ", ".join(sorted(known_envs)) or "none"
-            raise UserError(
+            raise BadInput(
                 f"unknown environment {env!r}",
                 f"known: {names} (the runbook's [environments] or phasetui.toml)",
             )
     path = audit_path(audit_repo)
     if not init and not (path / ".git").exists():
-        raise UserError(
+        raise BadInput(
             f"no audit repo at {path}",
             "give --audit-repo DIR of an existing one, or add --init to create it",
         )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasetui.errors import UserError
+from phasetui.errors import BadInput, UserError
 from phasetui.ops.operator import Operator
 from phasetui.ops.outcome import StepContext, StepOutcome
 
@@ -202,7 +202,7 @@ class Runner:
         at the first that is not done, or after ``until``."""
         if until is not None and self.runbook.step(until) is None:
             known = ", ".join(s.id for s in self.runbook.steps())
-            raise UserError(f"--until {until!r}: no such step", f"steps: {known}")
+            raise BadInput(f"--until {until!r}: no such step", f"steps: {known}")
         wanted = set(only) if only is not None else None
         out: list[StepRun] = []
         for step in self.runbook.steps():
