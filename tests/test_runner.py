@@ -538,3 +538,27 @@ def test_unknown_step(world):
     runner = world.runner("staging")
     with pytest.raises(UserError, match="no step 'nope'"):
         runner.run_step("nope")
+
+
+def test_a_read_only_run_is_no_rehearsal(world):
+    """A run on a read-only environment applies nothing, so it cannot stand for the
+    rehearsal: production still sees the staging run's result."""
+    staging = world.runner("staging")
+    assert staging.run_step("add-column").status == DONE
+    rb = world.rb  # a later run on the read-only replica (a fixed id: later than any clock)
+    world.repo.start_run(
+        runbook_id=rb.id,
+        title=rb.title,
+        runbook_text=rb.source,
+        runbook_name=rb.frozen_name,
+        checklist=rb.checklist_entries(),
+        who=ALICE,
+        extra={"target": "replica"},
+        run_id="99991231-235959-rt-replica",
+    )
+    operator = Operator(production="production")
+    production = world.runner("production", operator)
+    assert production.rehearsal_run() == staging.run_id
+    result = production.run_step("add-column")
+    assert result.status == DONE, result.line()
+    assert any(f"rehearsed in {staging.run_id}" in line for line in operator.lines)

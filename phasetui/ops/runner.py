@@ -170,14 +170,15 @@ class Runner:
         return result if result is not None and result.ok else None
 
     def rehearsal_run(self) -> str | None:
-        """The latest run of this runbook on a non-production environment: in a production
-        run, the evidence that each step was rehearsed."""
+        """The latest run of this runbook on a non-production environment that can be
+        written (a read-only one applies nothing): in a production run, the evidence that
+        each step was rehearsed."""
         best: tuple[str, str] | None = None
         for summary in self.repo.runs():
             if summary.run_id == self.run_id or summary.runbook_id != self.runbook.id:
                 continue
             env = self.environments.get(summary.target)
-            if env is None or env.production:
+            if env is None or env.production or env.read_only:
                 continue
             if best is None or summary.run_id > best[0]:
                 best = (summary.run_id, summary.target)
