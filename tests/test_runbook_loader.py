@@ -49,7 +49,7 @@ def test_users_preferences_model():
     rb = load_runbook(SAMPLES / "users_preferences.toml")
     assert [p.kind for p in rb.phases] == ["prepare", "expand", "backfill", "contract", "signoff"]
     fill = rb.step("fill-preferences")
-    assert fill.kind == "backfill" and fill.env == "production"
+    assert fill.kind == "backfill" and fill.env is None  # it takes the run's target
     assert fill.params["table"] == "users" and fill.params["where"] == "preferences IS NULL"
     assert fill.params["batch_size"] == 10000
     assert rb.environments["production"].production
@@ -158,8 +158,11 @@ def test_environment_needs_service_or_variable(tmp_path):
 
 
 def test_several_problems_are_all_reported_in_line_order(tmp_path):
+    # (A step without `env` is no problem any more: it takes the run's target; step c's
+    # unknown environment is the third problem.)
     text = GOOD_HEAD + (
         '[[phases.steps]]\nid = "a"\nkind = "nope"\n[[phases.steps]]\nid = "b"\nkind = "sql"\n'
+        '[[phases.steps]]\nid = "c"\nkind = "verify"\nenv = "prod"\nsql = "select 1"\n'
     )
     lines = [line for line, _ in problems(tmp_path, text)]
     assert lines == sorted(lines) and len(lines) >= 3

@@ -43,6 +43,8 @@ def test_backfill_step_runs_and_records_evidence(tmp_path, production):
             "json",
             "--yes-i-mean-production",
             "production",
+            "--env",
+            "production",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -55,6 +57,7 @@ def test_backfill_step_runs_and_records_evidence(tmp_path, production):
     repo = AuditRepo.open(audit)
     [run] = repo.run_ids()
     state = repo.state(run)
+    assert state.target == "production"
     assert state.evidence("backfill").ok and state.evidence("backfill").kind == "backfill"
     figures = json.loads((repo.run_dir(run) / "backfill" / "fill-preferences.json").read_text())
     assert figures["rows_updated"] == 3000
@@ -63,7 +66,16 @@ def test_backfill_step_runs_and_records_evidence(tmp_path, production):
 def test_backfill_step_on_production_needs_its_name(tmp_path, production):
     result = CliRunner().invoke(
         main,
-        ["step", "backfill", RB, "fill-preferences", "--audit-repo", str(tmp_path / "a")],
+        [
+            "step",
+            "backfill",
+            RB,
+            "fill-preferences",
+            "--env",
+            "production",
+            "--audit-repo",
+            str(tmp_path / "a"),
+        ],
         input="prod\n",
     )
     assert result.exit_code == 1

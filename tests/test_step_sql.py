@@ -43,7 +43,10 @@ def columns(dsn: str) -> list[str]:
 
 def test_phase_sql_and_rehearsal_environment_of_samples():
     rb = load_runbook(SAMPLES / "users_preferences.toml")
-    add = SqlStep.of(rb, "add-column")
+    with pytest.raises(UserError, match="names no environment and the run has no target"):
+        SqlStep.of(rb, "add-column").environment  # noqa: B018 - the property raises
+    # The sample's steps take the run's target: here a production run's.
+    add = SqlStep(rb, rb.step("add-column"), rb.environments["production"])
     assert add.phase == "expand" and "ADD COLUMN preferences jsonb" in add.sql()
     assert add.environment.name == "production"
     assert add.rehearsal_environment().name == "staging"
@@ -72,8 +75,8 @@ def test_lint_rehearse_apply_record_evidence(tmp_path, envs):
     staging, production = envs
     rb = load_runbook(SAMPLES / "users_preferences.toml")
     repo = AuditRepo.open(tmp_path / "audit")
-    run_id = open_run(repo, rb, who=ALICE).run_id
-    step = SqlStep.of(rb, "add-column")
+    run_id = open_run(repo, rb, who=ALICE, env="production").run_id
+    step = SqlStep(rb, rb.step("add-column"), rb.environments["production"])
 
     report = step.lint()
     assert report.exit_code == 0 and report.catalog
@@ -148,13 +151,17 @@ def test_apply_is_gated_on_lint_errors_unless_overridden(tmp_path, envs, monkeyp
 def test_step_cli_rehearse_records_in_the_open_run(tmp_path, envs):
     audit = str(tmp_path / "audit")
     rb = str(SAMPLES / "users_preferences.toml")
-    result = CliRunner().invoke(main, ["step", "rehearse", rb, "add-column", "--audit-repo", audit])
+    result = CliRunner().invoke(
+        main, ["step", "rehearse", rb, "add-column", "--env", "production", "--audit-repo", audit]
+    )
     assert result.exit_code == 0, result.output
     assert "rolled back" in result.output
+    # No --env: the open run (for production) is found and its target used.
     result = CliRunner().invoke(main, ["step", "lint", rb, "add-column", "--audit-repo", audit])
     assert result.exit_code == 0
     repo = AuditRepo.open(audit)
     [run] = repo.run_ids()
+    assert repo.state(run).target == "production"
     assert [e.kind for e in repo.events(run)] == ["run-started", "rehearsal", "lint"]
 
 

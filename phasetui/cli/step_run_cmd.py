@@ -75,7 +75,9 @@ def make_runner(
     step_id: str | None = None,
 ):
     """Loads the runbook, checks the step and the environment before any run is created,
-    opens the audit repo (``--init`` creates it) and the run, and builds the Runner."""
+    opens the audit repo (``--init`` creates it) and the run, and builds the Runner.
+
+    A wrong step, environment or audit repo is bad input (exit 2), as `step run` says."""
     from phasetui.audit.identity import resolve_person
     from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
@@ -92,7 +94,7 @@ def make_runner(
     check_env_name(rb, env)
     path = audit_path(audit_repo)
     if not init and not (path / ".git").exists():
-        raise UserError(
+        raise BadInput(
             f"no audit repo at {path}",
             "give --audit-repo DIR of an existing one, or add --init to create it",
         )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasetui.errors import UserError
+from phasetui.errors import BadInput, UserError
 from phasetui.ops.operator import Operator
 from phasetui.ops.outcome import StepContext, StepOutcome
 
@@ -170,14 +170,15 @@ class Runner:
         return result if result is not None and result.ok else None
 
     def rehearsal_run(self) -> str | None:
-        """The latest run of this runbook on a non-production environment: in a production
-        run, the evidence that each step was rehearsed."""
+        """The latest run of this runbook on a non-production environment that can be
+        written (a read-only one applies nothing): in a production run, the evidence that
+        each step was rehearsed."""
         best: tuple[str, str] | None = None
         for summary in self.repo.runs():
             if summary.run_id == self.run_id or summary.runbook_id != self.runbook.id:
                 continue
             env = self.environments.get(summary.target)
-            if env is None or env.production:
+            if env is None or env.production or env.read_only:
                 continue
             if best is None or summary.run_id > best[0]:
                 best = (summary.run_id, summary.target)
@@ -202,7 +203,7 @@ class Runner:
         at the first that is not done, or after ``until``."""
         if until is not None and self.runbook.step(until) is None:
             known = ", ".join(s.id for s in self.runbook.steps())
-            raise UserError(f"--until {until!r}: no such step", f"steps: {known}")
+            raise BadInput(f"--until {until!r}: no such step", f"steps: {known}")
         wanted = set(only) if only is not None else None
         out: list[StepRun] = []
         for step in self.runbook.steps():
