@@ -354,7 +354,7 @@ def test_production_run_shows_the_staging_rehearsal(world):
     production = world.runner("production", operator)
     result = production.run_step("add-column")
     assert result.status == DONE, result.line()
-    rehearsed = [line for line in operator.lines if "rehearsed in" in line]
+    rehearsed = [line for line in operator.lines if "in the staging run" in line]
     assert rehearsed and staging.run_id in rehearsed[0] and "applied on staging" in rehearsed[0]
 
     # fill-note never ran on staging: production refuses it without yes
@@ -561,4 +561,4 @@ def test_a_read_only_run_is_no_rehearsal(world):
     assert production.rehearsal_run() == staging.run_id
     result = production.run_step("add-column")
     assert result.status == DONE, result.line()
-    assert any(f"rehearsed in {staging.run_id}" in line for line in operator.lines)
+    assert any(f"in the staging run {staging.run_id}" in line for line in operator.lines)

@@ -224,7 +224,7 @@ def test_run_headless_until_and_stop_at_a_gate(setup):
     assert result.exit_code == 4, result.output
     lines = [line for line in result.stdout.splitlines() if line[:1] in "✓·✗‖!"]
     assert [line.split()[1] for line in lines] == ["add-column", "fill-note", "smoke"]
-    assert "rehearsed in" in result.stderr
+    assert "in the staging run" in result.stderr
     assert "stopped at smoke: gated" in result.stderr and "next:" in result.stderr
     assert "note" in columns(production)
     repo = AuditRepo.open(audit)

@@ -83,7 +83,7 @@ def make_runner(
     from phasetui.audit.runs import open_run
     from phasetui.cli.options import audit_path
     from phasetui.cli.prompts import CliOperator
-    from phasetui.errors import BadInput, UserError
+    from phasetui.errors import BadInput
     from phasetui.ops.runner import Runner, RunnerOptions
     from phasetui.runbook.loader import load_runbook
 
