@@ -81,7 +81,7 @@ async def test_a_failed_rehearsal_recorded_earlier_in_the_run_counts_too(tmp_pat
     with psycopg.connect(staging, autocommit=True) as conn:
         conn.execute("ALTER TABLE users ADD COLUMN preferences jsonb")
     rb, repo, run_id = fixed_run(tmp_path, ticks=False)
-    step = SqlStep.of(rb, "add-column")
+    step = SqlStep(rb, rb.step("add-column"), rb.environments["production"])
     step.record_rehearsal(repo, run_id, step.rehearse(), ALICE)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -17,8 +17,12 @@ RUN_ID = "20260101-020000-users-preferences"
 
 
 def fixed_run(
-    folder: Path, runbook: str = "users_preferences.toml", ticks: bool = True
+    folder: Path,
+    runbook: str = "users_preferences.toml",
+    ticks: bool = True,
+    target: str = "production",
 ) -> tuple[Runbook, AuditRepo, str]:
+    """A run of RUNBOOK for the ``target`` environment (a run is for one environment)."""
     rb = load_runbook(SAMPLES / runbook)
     repo = AuditRepo.open(folder / "audit")
     run_id = repo.start_run(
@@ -29,6 +33,7 @@ def fixed_run(
         checklist=rb.checklist_entries(),
         who=ALICE,
         run_id=RUN_ID,
+        extra={"target": target} if target else None,
     )
     if ticks:
         repo.tick(run_id, "backup", note="/backups/pre_users_preferences.dump (2.1 GB)", who=BOB)
@@ -40,3 +45,19 @@ def fixed_run(
         journal.write_text("".join(json.dumps(ev, ensure_ascii=False) + "\n" for ev in events))
         git(repo.path, "commit", "-qam", "test: fix event times")
     return rb, repo, run_id
+
+
+def screen_text(app) -> str:  # noqa: ANN001 - a running Textual App
+    """The current frame as plain text, one line per terminal row: what the user reads."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
