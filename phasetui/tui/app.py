@@ -27,7 +27,7 @@ from phasetui.errors import UserError
 from phasetui.runbook.model import Runbook, Step
 from phasetui.tui.actions import KEYSETS, action_names, bindings
 from phasetui.tui.audit_alert import AuditAlert
-from phasetui.tui.checklist_pane import ChecklistPane
+from phasetui.tui.checklist_pane import ChecklistPane, short_time
 from phasetui.tui.messages import RunReadFailed, RunStateChanged, TickRequested
 from phasetui.tui.notes_pane import NotesPane
 from phasetui.tui.phase_tree import PhaseTree
@@ -323,7 +323,7 @@ class PhaseApp(App[None]):
         verb = "Untick" if done else "Tick"
         number = [e.id for e in self.state.checklist].index(item_id) + 1
         tick = self.state.ticks.get(item_id)
-        now = f"Ticked by {tick.who} at {tick.time}. " if tick and tick.done else ""
+        now = f"Ticked by {tick.who}, {short_time(tick.time)}. " if tick and tick.done else ""
         from phasetui.tui.text_dialog import TextDialog
 
         dialog = TextDialog(

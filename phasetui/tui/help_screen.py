@@ -27,6 +27,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(overflow="fold")
         for key, text in help_rows(self.keyset):
             table.add_row(Text(key), Text(text))
+        self.table = table
         with VerticalScroll(classes="dialog", id="help-body"):
             yield Static(Text(f"phasetui — keys of the {keys.title}", style="bold"))
             yield Static(table, id="help-keys")
