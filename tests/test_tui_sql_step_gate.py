@@ -41,7 +41,7 @@ async def test_a_failed_rehearsal_is_said_before_the_name_is_asked(tmp_path, env
     staging, production = envs
     with psycopg.connect(staging, autocommit=True) as conn:  # staging differs: it fails there
         conn.execute("ALTER TABLE users ADD COLUMN preferences jsonb")
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_add_column(pilot)
@@ -80,7 +80,7 @@ async def test_a_failed_rehearsal_recorded_earlier_in_the_run_counts_too(tmp_pat
     staging, _production = envs
     with psycopg.connect(staging, autocommit=True) as conn:
         conn.execute("ALTER TABLE users ADD COLUMN preferences jsonb")
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     step = SqlStep(rb, rb.step("add-column"), rb.environments["production"])
     step.record_rehearsal(repo, run_id, step.rehearse(), ALICE)
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
@@ -104,7 +104,7 @@ async def test_a_failed_rehearsal_recorded_earlier_in_the_run_counts_too(tmp_pat
 
 async def test_lint_errors_take_the_override_dialog_and_the_reason_is_recorded(tmp_path, envs):
     _staging, production = envs
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     rb.step("add-column").params["sql"] = "CREATE INDEX users_email_idx ON users (email);"
     app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -135,7 +135,7 @@ async def test_lint_errors_take_the_override_dialog_and_the_reason_is_recorded(t
 
 async def test_sql_that_lifts_the_timeouts_is_refused_before_any_question(tmp_path, envs):
     _staging, production = envs
-    rb, repo, run_id = fixed_run(tmp_path, ticks=False, target="production")
+    rb, repo, run_id = fixed_run(tmp_path, ticks=False)
     rb.step("add-column").params["sql"] = (
         "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN preferences jsonb;"
     )

@@ -20,8 +20,9 @@ def fixed_run(
     folder: Path,
     runbook: str = "users_preferences.toml",
     ticks: bool = True,
-    target: str | None = None,
+    target: str = "production",
 ) -> tuple[Runbook, AuditRepo, str]:
+    """A run of RUNBOOK for the ``target`` environment (a run is for one environment)."""
     rb = load_runbook(SAMPLES / runbook)
     repo = AuditRepo.open(folder / "audit")
     run_id = repo.start_run(
@@ -31,7 +32,7 @@ def fixed_run(
         runbook_name=rb.frozen_name,
         checklist=rb.checklist_entries(),
         who=ALICE,
-        run_id=RUN_ID if target is None else f"{RUN_ID}-{target}",
+        run_id=RUN_ID,
         extra={"target": target} if target else None,
     )
     if ticks:
@@ -44,3 +45,19 @@ def fixed_run(
         journal.write_text("".join(json.dumps(ev, ensure_ascii=False) + "\n" for ev in events))
         git(repo.path, "commit", "-qam", "test: fix event times")
     return rb, repo, run_id
+
+
+def screen_text(app) -> str:  # noqa: ANN001 - a running Textual App
+    """The current frame as plain text, one line per terminal row: what the user reads."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, color_system=None
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()

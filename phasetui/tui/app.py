@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Tree
+from textual.widgets import Footer, Tree
 
 from phasetui.audit.events import scrub
 from phasetui.audit.identity import Person
@@ -25,22 +25,22 @@ from phasetui.audit.repo import JOURNAL, AuditRepo
 from phasetui.audit.run_state import RunState
 from phasetui.errors import UserError
 from phasetui.runbook.model import Runbook, Step
-from phasetui.tui.actions import bindings
+from phasetui.tui.actions import KEYSETS, action_names, bindings
 from phasetui.tui.audit_alert import AuditAlert
-from phasetui.tui.checklist_pane import ChecklistPane
-from phasetui.tui.help_screen import HelpScreen
+from phasetui.tui.checklist_pane import ChecklistPane, short_time
 from phasetui.tui.messages import RunReadFailed, RunStateChanged, TickRequested
 from phasetui.tui.notes_pane import NotesPane
 from phasetui.tui.phase_tree import PhaseTree
+from phasetui.tui.run_header import RunHeader
 from phasetui.tui.step_detail import StepDetail
-from phasetui.tui.text_dialog import TextDialog
 
 POLL_SECONDS = 2.0
 
 
 class PhaseApp(App[None]):
     CSS_PATH = "app.tcss"
-    BINDINGS = bindings()
+    KEYS = "main"
+    BINDINGS = bindings(KEYS) + bindings("app")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     ENABLE_COMMAND_PALETTE = False
 
@@ -54,13 +54,14 @@ class PhaseApp(App[None]):
         self.who = who
         self.poll = poll
         self.state: RunState | None = None
+        self._production = False
         self._journal_size = -1
         self.title = runbook.title
         self.sub_title = f"run {run_id} · {who.name}"
         self.running: dict[str, Any] = {}  # step id -> the TuiOperator of its worker
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="▤")
+        yield RunHeader(self.runbook.title, self.run_id, self.who.name, id="run-header")
         yield AuditAlert(id="audit-alert")
         with Horizontal(id="body"):
             tree = PhaseTree(self.runbook, id="phases")
@@ -76,17 +77,28 @@ class PhaseApp(App[None]):
                 yield notes
         yield Footer()
 
-    MAIN_SCREEN_ACTIONS = frozenset({"tick", "note", "focus", "reload"})
+    MAIN_SCREEN_ACTIONS = action_names("main")
+
+    APP_KEY_ACTIONS = frozenset({"help", "quit_key"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Run-screen keys do nothing (and leave the footer) while another screen is on top."""
+        """Run-screen keys do nothing (and leave the footer) while another screen is on top;
+        ? and q do nothing in a dialog (ctrl+q still quits)."""
         if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False
+        if action in self.APP_KEY_ACTIONS:
+            keys = KEYSETS.get(getattr(self.screen, "KEYS", self.KEYS))
+            return keys is None or keys.app_keys
         return True
+
+    async def action_quit_key(self) -> None:
+        await self.action_quit()
 
     def on_mount(self) -> None:
         self.query_one(PhaseTree).focus()
-        self.load_state()
+        # The first frame is drawn before the run is read: reading it (git, the journal)
+        # in a thread would compete with the first layout for the interpreter.
+        self.call_after_refresh(self.load_state)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -96,12 +108,24 @@ class PhaseApp(App[None]):
             journal = self.repo.run_dir(self.run_id) / JOURNAL
             size = journal.stat().st_size if journal.exists() else -1
             state = self.repo.state(self.run_id)
+            self._production = self._is_production(state.target)
         except Exception as exc:  # noqa: BLE001 - shown, and the poll goes on
             self._journal_size = -2  # re-read at the next poll
             self.post_message(RunReadFailed(_describe(exc)))
             return
         self._journal_size = size
         self.post_message(RunStateChanged(state))
+
+    def _is_production(self, target: str) -> bool:
+        """Whether the run's target is a production environment (runbook, then config)."""
+        if not target:
+            return False
+        env = self.runbook.environments.get(target)
+        if env is None:
+            from phasetui.db.targets import config_environments
+
+            env = config_environments().get(target)
+        return bool(env and env.production)
 
     def _schedule_poll(self) -> None:
         if self.poll:
@@ -128,6 +152,8 @@ class PhaseApp(App[None]):
         self.query_one(ChecklistPane).show_state(message.state)
         self.query_one(NotesPane).show_state(message.state)
         self.query_one(AuditAlert).show_state(message.state)
+        self.query_one(RunHeader).show_target(message.state.target, self._production)
+        self.query_one(StepDetail).set_target(message.state.target)
         done, total = message.state.done_count, len(message.state.checklist)
         self.query_one(ChecklistPane).border_title = f"Checklist {done}/{total}"
         if first or self.poll:
@@ -213,23 +239,79 @@ class PhaseApp(App[None]):
 
     @on(ChecklistPane.RowHighlighted, "#checklist")
     def _item_highlighted(self, event: ChecklistPane.RowHighlighted) -> None:
-        if self.state is not None and event.row_key.value:
+        checklist = self.query_one(ChecklistPane)
+        if self.state is not None and event.row_key.value and checklist.has_focus:
             self.query_one(StepDetail).show_item(self.state, str(event.row_key.value))
 
     def action_focus(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}").focus()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The top pane follows the focus: the highlighted step, or the highlighted item."""
+        if isinstance(event.widget, PhaseTree):
+            node = event.widget.cursor_node
+            data = node.data if node is not None else None
+            self.query_one(StepDetail).show_step(data if isinstance(data, Step) else None)
+        elif isinstance(event.widget, ChecklistPane) and self.state is not None:
+            item = event.widget.selected_item
+            if item:
+                self.query_one(StepDetail).show_item(self.state, item)
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        """The keys of the screen on top, from the one registry."""
+        from phasetui.tui.help_screen import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(getattr(self.screen, "KEYS", self.KEYS)))
+
+    def action_command(self) -> None:
+        """The highlighted step's headless command line, whole, in a dialog that stays."""
+        from phasetui.tui.command_dialog import CommandDialog
+        from phasetui.tui.step_command import step_command
+
+        node = self.query_one(PhaseTree).cursor_node
+        step = node.data if node is not None else None
+        if not isinstance(step, Step):
+            self.notify("Highlight a step in the phases pane (p) first.", severity="warning")
+            return
+        try:
+            environments = self.runner().environments
+        except UserError as exc:
+            self._show_error(exc)
+            return
+        built = step_command(
+            self.runbook,
+            step,
+            audit_repo=self.repo.path,
+            run_id=self.run_id,
+            who=str(self.who),
+            target=self.state.target if self.state else "",
+            environments=environments,
+        )
+        self.push_screen(
+            CommandDialog(
+                f"Command line of {step.label}",
+                built.command,
+                why=built.why,
+                needs=built.needs,
+                file_stem=built.file_stem,
+            )
+        )
 
     def action_reload(self) -> None:
         self.load_state()
 
     def action_tick(self) -> None:
-        item = self.query_one(ChecklistPane).selected_item
+        """Ticks what is visibly highlighted: from another pane, the checklist gets the focus
+        first (its cursor shows) and the dialog names the item, so escape is an easy no."""
+        checklist = self.query_one(ChecklistPane)
+        item = checklist.selected_item
         if item is None:
             self.notify("The checklist is empty.", severity="warning")
             return
+        if not checklist.has_focus:
+            checklist.focus()
         self._ask_tick(item)
 
     def on_tick_requested(self, message: TickRequested) -> None:
@@ -243,9 +325,14 @@ class PhaseApp(App[None]):
             return
         done = self.state.is_done(item_id)
         verb = "Untick" if done else "Tick"
+        number = [e.id for e in self.state.checklist].index(item_id) + 1
+        tick = self.state.ticks.get(item_id)
+        now = f"Ticked by {tick.who}, {short_time(tick.time)}. " if tick and tick.done else ""
+        from phasetui.tui.text_dialog import TextDialog
+
         dialog = TextDialog(
-            f"{verb}: {entry.text}",
-            "Note (optional): what was checked, where the evidence is.",
+            f"{verb} item {number} of {len(self.state.checklist)}: {entry.text}",
+            f"{now}Note (optional): what was checked, where the evidence is.",
             allow_empty=True,
             placeholder="e.g. backup at /backups/pre_users_preferences.dump",
             dialog_id="tick-dialog",
@@ -258,6 +345,8 @@ class PhaseApp(App[None]):
         self.push_screen(dialog, save)
 
     def action_note(self) -> None:
+        from phasetui.tui.text_dialog import TextDialog
+
         dialog = TextDialog(
             "Add a note",
             "Note for the run (kept in notes.md and the journal).",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from phasetui.tui.actions import bindings, key_hint
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -27,11 +28,8 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Label { width: 100%; }
     """
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n", "answer(False)", "No", id="confirm_no"),
-        Binding("escape", "answer(False)", "No", id="confirm_cancel"),
-    ]
+    KEYS = "confirm-dialog"
+    BINDINGS = bindings(KEYS)
 
     def __init__(self, title: str, body: str, question: str, dialog_id: str) -> None:
         super().__init__(id=dialog_id)
@@ -43,8 +41,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Label(Text(self.title_text, style="bold"), id="confirm-title")
             yield Static(Text(self.body), id="confirm-body")
-            yield Label(Text(self.question, style="bold"), id="confirm-question")
-            yield Label(Text("y: yes    n / escape: no"), id="confirm-keys")
+            if self.question:
+                yield Label(Text(self.question, style="bold"), id="confirm-question")
+            yield Label(Text(key_hint(self.KEYS)), id="confirm-keys")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

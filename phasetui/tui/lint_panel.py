@@ -15,6 +15,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from phasetui.tui.actions import bindings
+
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
@@ -61,8 +63,11 @@ class LintPanel(Vertical):
     LintPanel > #lint-detail > #lint-detail-body { padding: 0 1; }
     """
 
+    # w as on the SQL step screen (the one key registry); here for a panel hosted alone.
     BINDINGS = [
-        Binding("w", "toggle_warnings", "Warnings", id="lint_toggle_warnings"),
+        Binding(b.key, b.action, b.description, show=b.show, id="lint_toggle_warnings")
+        for b in bindings("sql-step")
+        if b.id == "step_warnings"
     ]
 
     class FindingSelected(Message):

@@ -11,12 +11,12 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from phasetui.ops.sql_step import MIN_REASON, override_reason
+from phasetui.tui.actions import bindings, key_hint
 
 
 class OverrideDialog(ModalScreen[str | None]):
@@ -31,7 +31,8 @@ class OverrideDialog(ModalScreen[str | None]):
     OverrideDialog Label { width: 100%; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="override_cancel")]
+    KEYS = "override-dialog"
+    BINDINGS = bindings(KEYS)
 
     def __init__(self, errors: list[Any], step_label: str = "") -> None:
         super().__init__(id="override-dialog")
@@ -60,7 +61,7 @@ class OverrideDialog(ModalScreen[str | None]):
             yield Input(
                 placeholder="e.g. table has 40 rows, verified in staging", id="override-reason"
             )
-            yield Label(Text("enter: apply with this reason    escape: cancel"), id="override-hint")
+            yield Label(Text(key_hint(self.KEYS)), id="override-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -18,6 +17,7 @@ from textual.widgets import Footer, Input, Static, Tree
 
 from phasetui.schema.diff import STATUSES, Change, SchemaDiff
 from phasetui.schema.render import BREAKS_APP, MARK, folded_text, title
+from phasetui.tui.actions import bindings
 from phasetui.tui.schema_ddl_sides import SchemaDdlSides
 from phasetui.tui.schema_diff_tree import (
     BREAKS_STYLE,
@@ -37,12 +37,8 @@ def _value(v) -> str:
 class SchemaDiffScreen(Screen[bool]):
     CSS_PATH = "schema_diff_screen.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = [
-        Binding("f", "cycle_filter", "Filter", id="schema_filter"),
-        Binding("slash", "search", "Search", id="schema_search"),
-        Binding("v", "mark_reviewed", "Reviewed", id="schema_reviewed"),
-        Binding("escape", "back", "Back", id="schema_back"),
-    ]
+    KEYS = "schema-diff"
+    BINDINGS = bindings(KEYS)
 
     class Reviewed(Message):
         """The DBA marked this diff reviewed (evidence for "schema dump diff checked")."""
@@ -81,8 +77,19 @@ class SchemaDiffScreen(Screen[bool]):
     # --- header and panels -------------------------------------------------------------
 
     def _header(self) -> Text:
+        """Title and counts, then both sides; B goes on its own line when A and B do not
+        fit together, so neither is ever cut to a bare "B:"."""
         text = Text(self.title_text, style="bold")
-        text.append(f"  A: {self.diff.a.source}  B: {self.diff.b.source}")
+        self._counts(text)
+        a, b = f"A: {self.diff.a.source}", f"B: {self.diff.b.source}"
+        width = (self.size.width or self.app.size.width) - 2
+        text.append(f"\n{a}   {b}" if len(a) + 3 + len(b) <= width else f"\n{a}\n{b}")
+        return text
+
+    def on_resize(self) -> None:
+        self.query_one("#schema-header", Static).update(self._header())
+
+    def _counts(self, text: Text) -> None:
         if self.diff.empty:
             text.append("  no differences", style="bold")
         totals = {s: sum(1 for c in self.diff.changes if c.status == s) for s in STATUSES}
@@ -91,7 +98,6 @@ class SchemaDiffScreen(Screen[bool]):
                 text.append(f"  {MARK[s]}{totals[s]}", style=STATUS_STYLE[s])
         if self.reviewed:
             text.append("  REVIEWED", style="bold reverse")
-        return text
 
     def _filter_label(self) -> Text:
         tree = self.query(SchemaDiffTree)

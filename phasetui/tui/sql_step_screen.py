@@ -16,7 +16,6 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -26,6 +25,7 @@ from phasetui.audit.repo import AuditRepo
 from phasetui.errors import UserError
 from phasetui.ops.sql_step import SqlStep, apply_gate, latest_rehearsal_failure
 from phasetui.redaction import mask_sql, redact
+from phasetui.tui.actions import bindings
 from phasetui.tui.confirm_dialog import ConfirmDialog
 from phasetui.tui.lint_panel import LintPanel
 from phasetui.tui.override_dialog import OverrideDialog
@@ -34,12 +34,8 @@ from phasetui.tui.text_dialog import TextDialog
 
 
 class SqlStepScreen(Screen[None]):
-    BINDINGS = [
-        Binding("l", "lint", "Lint", id="step_lint"),
-        Binding("r", "rehearse", "Rehearse", id="step_rehearse"),
-        Binding("a", "apply", "Apply", id="step_apply"),
-        Binding("escape", "back", "Back", id="step_back"),
-    ]
+    KEYS = "sql-step"
+    BINDINGS = bindings(KEYS)
 
     def __init__(self, step: SqlStep, repo: AuditRepo, run_id: str, who: Person) -> None:
         super().__init__(id="sql-step")
@@ -319,6 +315,34 @@ class SqlStepScreen(Screen[None]):
             self._status(f"Applied on {result.target}: {done}; recorded.", "bold green")
         else:
             self._status(f"Apply {result.summary()} (recorded).", "bold red")
+
+    def action_toggle_warnings(self) -> None:
+        self.query_one(LintPanel).action_toggle_warnings()
+
+    def action_command(self) -> None:
+        """This step's headless command line, whole, in a dialog that stays."""
+        from phasetui.tui.command_dialog import CommandDialog
+        from phasetui.tui.step_command import step_command
+
+        env = self.step.environment
+        built = step_command(
+            self.step.runbook,
+            self.step.step,
+            audit_repo=self.repo.path,
+            run_id=self.run_id,
+            who=str(self.who),
+            target=env.name,
+            environments={env.name: env},
+        )
+        self.app.push_screen(
+            CommandDialog(
+                f"Command line of {self.step.step.label}",
+                built.command,
+                why=built.why,
+                needs=built.needs,
+                file_stem=built.file_stem,
+            )
+        )
 
     def action_back(self) -> None:
         if self.busy:

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from phasetui.audit.run_state import RunState
 from phasetui.runbook.kinds import KINDS
 from phasetui.runbook.model import Runbook, Step
+from phasetui.tui.checklist_pane import short_time
 
 
 class StepDetail(Static):
@@ -19,7 +20,7 @@ class StepDetail(Static):
         self.runbook = runbook
         self.activity: dict[str, list[str]] = {}
         self.shown: Step | None = None
-        self.target = ""  # the run's target: where a step with no env of its own runs
+        self.target = ""  # the run's environment, for steps that name none
 
     def add_activity(self, step_id: str, line: str) -> None:
         lines = self.activity.setdefault(step_id, [])
@@ -27,6 +28,12 @@ class StepDetail(Static):
         del lines[: -self.KEEP]
         if self.shown is not None and self.shown.id == step_id:
             self.show_step(self.shown)
+
+    def set_target(self, target: str) -> None:
+        if target != self.target:
+            self.target = target
+            if self.shown is not None:
+                self.show_step(self.shown)
 
     def on_mount(self) -> None:
         self.show_step(None)
@@ -44,13 +51,13 @@ class StepDetail(Static):
         text = Text.assemble((f"{step.kind}", "bold"), "  ", (step.label, "bold"))
         for line in self.activity.get(step.id, []):
             text.append(f"\n▸ {line}", style="bold cyan")
-        name = step.env or (self.target if "envs" not in step.params else "")
+        spec = KINDS.get(step.kind)
+        name = step.env or (self.target if spec and spec.needs_env else "")
         if name:
             env = self.runbook.environments.get(name)
             prod = "  PRODUCTION" if env and env.production else ""
-            whose = "" if step.env else " (the run's target)"
+            whose = "" if step.env else " (the run's)"
             text.append(f"\nenv: {name}{whose}{prod}", style="bold red" if prod else "")
-        spec = KINDS.get(step.kind)
         if spec:
             text.append(f"\n{spec.summary}", style="dim italic")
         for key, value in step.params.items():
@@ -60,34 +67,37 @@ class StepDetail(Static):
         self.update(text)
 
     def show_item(self, state: RunState, item_id: str) -> None:
-        """A checklist item in full: the row in the table is cut at 80 columns."""
+        """A checklist item in full, with its evidence and who ticked it when."""
         entry = state.item(item_id)
         if entry is None:
             return
+        self.shown = None
         tick = state.ticks.get(item_id)
         done = bool(tick and tick.done)
         text = Text.assemble(
             ("[x] " if done else "[ ] ", "bold green" if done else "bold"), (entry.text, "bold")
         )
+        result = state.evidence(item_id)
         if entry.evidence:
             step = self.runbook.step(entry.evidence)
             text.append(f"\nevidence: step {entry.evidence}", style="dim")
             if step is not None:
                 text.append(f" ({step.kind}: {step.label})", style="dim")
-        result = state.evidence(item_id)
+            if result is None:
+                text.append(" — not recorded yet", style="dim")
         if result is not None:
-            verdict = "ok" if result.ok else "FAILED"
+            verdict = "✓ ok" if result.ok else "✗ FAILED"
             text.append(
-                f"\nevidence {verdict}: {result.kind} at {result.time}",
+                f"\nevidence {verdict}: {result.kind}, {short_time(result.time)}",
                 style="green" if result.ok else "bold red",
             )
             if result.summary:
                 text.append(f" — {result.summary}")
         if tick:
             verb = "ticked" if tick.done else "unticked"
-            text.append(f"\n{verb} by {tick.who} at {tick.time}")
+            text.append(f"\n{verb} by {tick.who.split(' <')[0]}, {short_time(tick.time)}")
             if tick.note:
-                text.append(f"\nnote: {tick.note}")
+                text.append(f": {tick.note}")
         else:
             text.append("\nnot ticked yet — press t or enter to tick it", style="dim")
         self.update(text)

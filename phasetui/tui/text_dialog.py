@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+from phasetui.tui.actions import bindings, key_hint
 
 
 class TextDialog(ModalScreen[str | None]):
     """Dismisses with the text typed (possibly empty when ``allow_empty``) or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+    KEYS = "text-dialog"
+    BINDINGS = bindings(KEYS)
 
     def __init__(
         self,
@@ -35,7 +37,7 @@ class TextDialog(ModalScreen[str | None]):
             yield Label(Text(self.title_text, style="bold"), classes="dialog-title")
             yield Label(Text(self.prompt), classes="dialog-prompt")
             yield Input(placeholder=self.placeholder, id="dialog-input")
-            yield Label(Text("enter: save    escape: cancel", style="dim"), classes="dialog-keys")
+            yield Label(Text(key_hint(self.KEYS), style="dim"), classes="dialog-keys")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()

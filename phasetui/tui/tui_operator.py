@@ -37,11 +37,7 @@ class TuiOperator(Operator):
     def confirm(self, question: str) -> bool:
         from phasetui.tui.confirm_dialog import ConfirmDialog
 
-        return bool(
-            self._ask(
-                lambda: ConfirmDialog("Confirm", question, "y: yes   n: no", "runner-confirm")
-            )
-        )
+        return bool(self._ask(lambda: ConfirmDialog("Confirm", question, "", "runner-confirm")))
 
     def confirm_production(self, env_name: str, action: str) -> str | None:
         from phasetui.tui.text_dialog import TextDialog
