@@ -80,6 +80,24 @@ async def _enter(pilot, step_id: str) -> None:
     await pilot.pause()
 
 
+async def _job_done(pilot, step_id: str, seconds: float = 90.0):  # noqa: ANN201
+    """A long step runs as a detached job: the jobs screen opens; its result lands in the
+    run when the worker ends."""
+    from phasetui.tui.jobs_screen import JobsScreen
+
+    app = pilot.app
+    for _ in range(int(seconds / 0.1)):
+        result = app.repo.state(app.run_id).latest(step_id)
+        if result is not None:
+            break
+        await pilot.pause(0.1)
+    assert isinstance(app.screen, JobsScreen)
+    await pilot.press("escape")
+    app.load_state()
+    await settle(pilot)
+    return app.repo.state(app.run_id).latest(step_id)
+
+
 def _nodes(node):
     for child in node.children:
         yield child
@@ -92,10 +110,12 @@ async def test_enter_runs_every_kind_of_the_sample_on_staging(tmp_path, demo_env
     app = _app(tmp_path, rb, "staging")
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        for step_id in ("status", "backup-prod"):
-            await _enter(pilot, step_id)
-            await settle(pilot)
-            assert app.state.latest(step_id).ok, app.state.latest(step_id)
+        await _enter(pilot, "status")
+        await settle(pilot)
+        assert app.state.latest("status").ok, app.state.latest("status")
+        await _enter(pilot, "backup-prod")
+        result = await _job_done(pilot, "backup-prod")
+        assert result.ok and any(f.startswith("jobs/") for f in result.files), result
         # schema-diff opens the viewer; v marks it reviewed
         await _enter(pilot, "schema-diff")
         await settle(pilot)
@@ -113,13 +133,11 @@ async def test_enter_runs_every_kind_of_the_sample_on_staging(tmp_path, demo_env
         await pilot.press("escape")
         await settle(pilot)
         assert app.state.latest("add-column", ["apply"]).ok
-        # the backfill runs in a worker; its progress and result show in the step pane
+        # the backfill runs as a job: the jobs screen follows it; its result is the evidence
         await _enter(pilot, "fill-preferences")
-        await settle(pilot, 10)
-        assert app.state.latest("fill-preferences").ok
-        lines = app.query_one("#detail").activity["fill-preferences"]
-        assert any(line.startswith("backfill: ") for line in lines)  # its progress lines
-        assert lines[-1].startswith("done: ")
+        result = await _job_done(pilot, "fill-preferences")
+        assert result.ok, result
+        assert "jobs/fill-preferences.samples.jsonl" in result.files
         for step_id in ("no-nulls-left", "drift", "release-notes"):
             await _enter(pilot, step_id)
             await settle(pilot)
@@ -169,7 +187,10 @@ async def test_a_production_backfill_asks_for_the_name_and_escape_runs_nothing(t
         await settle(pilot)
         assert app.state.latest("fill-preferences") is None  # nothing ran, nothing recorded
         notes = " ".join(n.message for n in app._notifications)
-        assert "gated" in notes and "type its name" in notes
+        assert "no job started" in notes and "type its name" in notes
+        from phasetui.jobs.listing import list_jobs
+
+        assert list_jobs(repo, run_id) == []
 
 
 async def test_enter_on_check_and_shell_steps(tmp_path, demo_envs):
@@ -189,8 +210,7 @@ async def test_enter_on_check_and_shell_steps(tmp_path, demo_envs):
         await settle(pilot)
         assert app.state.latest("app-deployed").ok
         await _enter(pilot, "pretend")
-        await settle(pilot)
-        result = app.state.latest("pretend")
+        result = await _job_done(pilot, "pretend")
         assert result.ok and result.files
         log = app.repo.run_dir(app.run_id) / next(f for f in result.files if f.endswith(".log"))
         assert "ADD COLUMN x int" in log.read_text()

@@ -89,7 +89,10 @@ def driver(repo: AuditRepo, run_id: str) -> Lease | None:
 
 
 def _token() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{id(_token)}"
+    """One per holder (a TUI): two TUIs of one person, even in one process, differ."""
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
 
 
 def _write(repo: AuditRepo, run_id: str, lease: Lease) -> None:

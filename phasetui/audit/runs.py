@@ -48,7 +48,10 @@ def open_run(
         existing = repo.open_run_for(runbook.id, env)
         if existing:
             return RunHandle(existing, False)
-    extra: dict[str, str] = {"source_path": runbook.path.name}
+    # the runbook's own path: `phasetui attach RUN` reopens it (its `file =` paths resolve
+    # next to it); the frozen copy in the run folder is what was run
+    extra: dict[str, str] = {"source_path": runbook.path.name,
+                             "runbook_path": str(runbook.path.resolve())}  # fmt: skip
     if env:
         extra["target"] = env
     created = repo.start_run(

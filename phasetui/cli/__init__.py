@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("phasetui.cli.run_cmds", "check", "Validate runbooks."),
     "run": ("phasetui.cli.run_cmds", "run", "Open the TUI on a new or open run."),
     "runs": ("phasetui.cli.run_cmds", "runs", "List the runs in an audit repo."),
+    "attach": ("phasetui.cli.run_cmds", "attach", "Reopen a run on its live jobs."),
     "tick": ("phasetui.cli.run_cmds", "tick", "Tick (or untick) a checklist item."),
     "note": ("phasetui.cli.run_cmds", "note", "Add a note to a run."),
     "rollback": ("phasetui.cli.rollback_cmd", "rollback", "Run a runbook's rollback plan."),

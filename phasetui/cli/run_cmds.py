@@ -57,6 +57,12 @@ def _runner_options(command):  # noqa: ANN001, ANN202 - click decorators
 @click.option("--new", is_flag=True, help="Start a new run even if one is open.")
 @click.option("--headless", is_flag=True, help="No TUI: run the steps in order, print results.")
 @click.option("--until", default=None, metavar="STEP", help="Headless: stop after STEP.")
+@click.option(
+    "--read-only",
+    "read_only",
+    is_flag=True,
+    help="Observe: never run a step or write to a database (ticks and notes still work).",
+)
 @as_option
 @_runner_options
 def run(
@@ -66,6 +72,7 @@ def run(
     new: bool,
     headless: bool,
     until: str | None,
+    read_only: bool,
     as_name: str | None,
     **flags,  # noqa: ANN003
 ) -> None:
@@ -105,7 +112,56 @@ def run(
     handle = open_run(repo, rb, run_id=run_id, who=who, new=new, env=env)
     from phasetui.tui.launch import launch
 
-    launch(rb, repo, handle.run_id, who)
+    launch(rb, repo, handle.run_id, who, read_only=read_only)
+
+
+@click.command()
+@click.argument("run_id")
+@audit_repo_option
+@click.option(
+    "--runbook",
+    "runbook",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The runbook file (default: the one the run was started from).",
+)
+@click.option(
+    "--read-only",
+    "read_only",
+    is_flag=True,
+    help="Observe: never run a step or write to a database.",
+)
+@as_option
+def attach(run_id: str, audit_repo: str | None, runbook: str | None, read_only: bool,
+           as_name: str | None) -> None:  # fmt: skip
+    """Open run RUN_ID again on its jobs screen: running jobs as if nothing happened, lost
+    ones with their log tail (R resumes). With a partner driving, you observe."""
+    from phasetui.audit.identity import resolve_person
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.errors import UserError
+    from phasetui.runbook.loader import load_runbook
+    from phasetui.tui.launch import launch
+
+    repo = AuditRepo.open(audit_path(audit_repo), create=False)
+    state = repo.state(run_id)
+    started = next((ev for ev in state.events if ev.kind == "run-started"), None)
+    path = runbook or (started.payload.get("runbook_path") if started else None)
+    from pathlib import Path
+
+    if not path or not Path(path).is_file():
+        frozen = repo.run_dir(run_id) / ("runbook.toml" if (repo.run_dir(run_id) /
+                                          "runbook.toml").is_file() else "runbook.md")  # fmt: skip
+        if not frozen.is_file():
+            raise UserError(f"run {run_id} names no runbook file that exists",
+                            "give --runbook PATH")  # fmt: skip
+        click.echo(f"phasetui: the runbook {path or '?'} is gone; using the run's frozen copy "
+                   f"{frozen} (give --runbook PATH for its own files)", err=True)  # fmt: skip
+        path = str(frozen)
+    rb = load_runbook(path)
+    if state.runbook_id and rb.id != state.runbook_id:
+        raise UserError(f"{path} is runbook {rb.id!r}; run {run_id} is of {state.runbook_id!r}",
+                        "give --runbook with the run's own runbook")  # fmt: skip
+    launch(rb, repo, run_id, resolve_person(as_name), read_only=read_only, jobs=True)
 
 
 @click.command()

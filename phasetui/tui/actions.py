@@ -62,9 +62,33 @@ MAIN = KeySet(
             "Show the command line of the highlighted step (to run it from another shell)",
         ),
         Action("reload", "r", "reload", "Reload", "Re-read the run from the audit repo"),
+        Action("jobs", "j", "jobs", "Jobs", "Show the run's jobs: live panes of long steps"),
+        Action(
+            "drive",
+            "D",
+            "drive",
+            "Drive",
+            "Take the driver's lease (free or expired): only the driver runs steps",
+            show=False,
+        ),
+        Action(
+            "handover", "h", "handover", "Hand over", "Hand the driver's lease over", show=False
+        ),
+        Action(
+            "close_run",
+            "C",
+            "close_run",
+            "Close run",
+            "End the run: done, rolled back or abandoned (asked, recorded)",
+            show=False,
+        ),
     ),
     notes=(
-        ("enter", "On a step: open it (sql, schema-diff) or run it (other kinds)"),
+        (
+            "enter",
+            "On a step: open it (sql, schema-diff), start it as a job (backfill, "
+            "backup, shell) or run it (other kinds)",
+        ),
         ("enter / space", "On a checklist item: tick or untick it (asks for a note)"),
         ("tab / shift+tab", "Move between phases, checklist and notes"),
         ("↑ ↓", "Move in a list; the top pane shows the highlighted step or item in full"),
@@ -135,6 +159,49 @@ SCHEMA_DIFF = KeySet(
     ),
 )
 
+JOBS = KeySet(
+    "Jobs screen",
+    (
+        Action("job_pause", "p", "control('pause')", "Pause", "Pause the focused backfill"),
+        Action("job_resume", "u", "control('resume')", "Resume", "Resume a paused backfill"),
+        Action("job_stop", "s", "stop", "Stop", "Stop the focused job (asked; resumable)"),
+        Action(
+            "job_batch_up",
+            "plus,equals_sign",
+            "batch(2.0)",
+            "Batch ×2",
+            "Double the backfill's batch size",
+        ),
+        Action(
+            "job_batch_down", "minus", "batch(0.5)", "Batch ÷2", "Halve the backfill's batch size"
+        ),
+        Action(
+            "job_resume_lost",
+            "R",
+            "resume_lost",
+            "Resume lost",
+            "Start a new worker for a lost job, from its checkpoint",
+        ),
+        Action(
+            "job_cancel_blocker",
+            "k",
+            "blocker(False)",
+            "Cancel blocker",
+            "Cancel the first blocking session's statement (asked, journaled)",
+        ),
+        Action(
+            "job_kill_blocker",
+            "K",
+            "blocker(True)",
+            "Terminate blocker",
+            "Terminate the first blocking session (asked, journaled)",
+            show=False,
+        ),
+        Action("jobs_back", "escape", "back", "Back", "Back to the run screen"),
+    ),
+    notes=(("tab / shift+tab", "Move between the job panes; keys act on the focused one"),),
+)
+
 HELP = KeySet(
     "Help",
     (Action("help_close", "escape,q,question_mark", "dismiss_help", "Close", "Close the help"),),
@@ -178,6 +245,7 @@ KEYSETS: dict[str, KeySet] = {
     "main": MAIN,
     "sql-step": SQL_STEP,
     "schema-diff": SCHEMA_DIFF,
+    "jobs": JOBS,
     "help": HELP,
     "text-dialog": TEXT_DIALOG,
     "confirm-dialog": CONFIRM_DIALOG,

@@ -34,7 +34,11 @@ from phasetui.tui.phase_tree import PhaseTree
 from phasetui.tui.run_header import RunHeader
 from phasetui.tui.step_detail import StepDetail
 
-POLL_SECONDS = 2.0
+# A partner's tick, note or job state shows here within a second (a stat of the journal).
+POLL_SECONDS = 0.5
+LEASE_RENEW_SECONDS = 5.0
+# Steps that run as jobs (a detached worker that survives the TUI and the SSH session).
+JOB_KINDS = frozenset({"backfill", "backup", "shell"})
 
 
 class PhaseApp(App[None]):
@@ -45,9 +49,25 @@ class PhaseApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self, runbook: Runbook, repo: AuditRepo, run_id: str, who: Person, *, poll: bool = True
+        self,
+        runbook: Runbook,
+        repo: AuditRepo,
+        run_id: str,
+        who: Person,
+        *,
+        poll: bool = True,
+        lease: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        # Pairing: with ``lease``, this TUI drives when it holds the run's lease and
+        # observes otherwise; ``read_only`` observes always and never writes a database.
+        self.use_lease = lease and not read_only
+        self.read_only = read_only
+        self.lease: Any = None
+        self.lease_token = ""
+        self.driver_text = ""
+        self.open_jobs_on_start = False  # `phasetui attach`: straight to the jobs screen
         self.runbook = runbook
         self.repo = repo
         self.run_id = run_id
@@ -95,6 +115,14 @@ class PhaseApp(App[None]):
         await self.action_quit()
 
     def on_mount(self) -> None:
+        if self.use_lease:
+            self.take_lease(quiet=True)
+            self.set_interval(LEASE_RENEW_SECONDS, self.renew_lease)
+        elif self.read_only:
+            self._show_driver("observing (--read-only): this TUI never runs a step")
+        self.call_after_refresh(self.look_for_jobs)
+        if self.open_jobs_on_start:
+            self.call_after_refresh(self.action_jobs)
         self.query_one(PhaseTree).focus()
         # The first frame is drawn before the run is read: reading it (git, the journal)
         # in a thread would compete with the first layout for the interpreter.
@@ -178,6 +206,8 @@ class PhaseApp(App[None]):
         if step.id in self.running:
             self.notify(f"{step.label} is running; its progress shows in the step pane.")
             return
+        if step.kind != "schema-diff" and not self.may_execute():
+            return
         if step.kind == "sql":
             from phasetui.ops.sql_step import SqlStep
             from phasetui.tui.sql_step_screen import SqlStepScreen
@@ -193,9 +223,190 @@ class PhaseApp(App[None]):
         elif step.kind == "schema-diff":
             self.notify(f"Capturing both sides of {step.label}…")
             self.capture_schema_diff(step)
+        elif step.kind in JOB_KINDS:
+            self.notify(f"Starting {step.label} as a job…")
+            self.start_job_worker(step)
         else:
             self.notify(f"Running {step.label}…")
             self.run_step_worker(step)
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="steps")
+    def start_job_worker(self, step: Step) -> None:
+        """A long step as a job: the runner's questions are asked here, before the worker
+        detaches (it cannot ask), then the jobs screen shows it live."""
+        from phasetui.jobs.model import Answers
+        from phasetui.jobs.preflight import ask_before_detaching
+        from phasetui.jobs.start import start_step_job
+        from phasetui.tui.tui_operator import TuiOperator
+
+        operator = TuiOperator(self, lambda line: self._step_line(step, line))
+        runner = self.runner(operator)
+        try:
+            answers = ask_before_detaching(runner, step.id, Answers())
+            job = start_step_job(runner, step.id, answers)
+        except Exception as exc:  # noqa: BLE001 - a refused start is never silent
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.call_from_thread(self._job_started, job)
+
+    def _job_started(self, job: Any) -> None:
+        self.notify(f"Job {job.id} started (pid {job.pid}); it goes on if this TUI quits.")
+        self.action_jobs()
+
+    def action_jobs(self) -> None:
+        from phasetui.tui.jobs_screen import JobsScreen
+
+        if not isinstance(self.screen, JobsScreen):
+            self.push_screen(JobsScreen(self.runner()))
+
+    @work(thread=True, exit_on_error=False, group="read")
+    def look_for_jobs(self) -> None:
+        """Re-attach: a run opened again says which of its jobs still run (or were lost)."""
+        from phasetui.jobs.listing import list_jobs
+
+        try:
+            jobs = list_jobs(self.repo, self.run_id)
+        except Exception:  # noqa: BLE001 - the jobs screen shows why
+            return
+        running = [j for j in jobs if j.state in ("running", "starting", "running elsewhere")]
+        lost = [j for j in jobs if j.lost]
+        if running or lost:
+            parts = []
+            if running:
+                parts.append(f"{len(running)} job(s) running")
+            if lost:
+                parts.append(f"{len(lost)} lost (its worker is gone)")
+            self.call_from_thread(
+                self.notify, f"{', '.join(parts)} — j shows them", title="Jobs", timeout=15
+            )
+
+    # -- pairing: the driver's lease ------------------------------------------------------
+
+    def may_execute(self) -> bool:
+        """Only the driver runs steps; an observer is told who drives and how to take over."""
+        if self.read_only:
+            self.notify("--read-only: this TUI observes and never runs a step.",
+                        severity="warning")  # fmt: skip
+            return False
+        if not self.use_lease or self.lease is not None:
+            return True
+        who = self.driver_text or "someone else"
+        self.notify(f"You observe: {who}. D takes the lease when it is free or expired.",
+                    severity="warning")  # fmt: skip
+        return False
+
+    def _show_driver(self, text: str) -> None:
+        self.driver_text = text
+        header = self.query_one(RunHeader)
+        show = getattr(header, "show_driver", None)
+        if show is not None:
+            show(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lease")
+    def take_lease(self, quiet: bool = False) -> None:
+        from phasetui.audit import lease as leases
+
+        if not self.lease_token:
+            self.lease_token = leases._token()
+        try:
+            self.lease = leases.acquire(self.repo, self.run_id, self.who, token=self.lease_token)
+        except Exception as exc:  # noqa: BLE001 - observing is a normal state
+            current = leases.driver(self.repo, self.run_id)
+            text = f"observing — {current.describe()} drives" if current else "observing"
+            self.call_from_thread(self._show_driver, text)
+            if not quiet:
+                self.call_from_thread(self._show_error, exc)
+            return
+        self.call_from_thread(self._show_driver, "you drive")
+        self.load_state()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lease")
+    def renew_lease(self) -> None:
+        from phasetui.audit import lease as leases
+
+        if self.lease is None:
+            current = leases.driver(self.repo, self.run_id)
+            text = f"observing — {current.describe()} drives" if current else (
+                "observing — nobody drives: D takes the lease")  # fmt: skip
+            if text != self.driver_text:
+                self.call_from_thread(self._show_driver, text)
+            return
+        renewed = leases.renew(self.repo, self.run_id, self.lease)
+        if renewed is None:
+            self.lease = None
+            self.call_from_thread(self._show_driver, "observing — the lease was taken over")
+            return
+        self.lease = renewed
+
+    def action_drive(self) -> None:
+        if self.read_only:
+            self.may_execute()
+            return
+        self.use_lease = True
+        if self.lease is not None:
+            self.notify("You drive already.")
+            return
+        self.take_lease()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lease")
+    def action_handover(self) -> None:
+        from phasetui.audit import lease as leases
+
+        if self.lease is None:
+            self.call_from_thread(self.notify, "You do not drive: nothing to hand over.")
+            return
+        try:
+            leases.hand_over(self.repo, self.run_id, self.lease, self.who)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.lease = None
+        self.call_from_thread(self._show_driver, "observing — you handed over: D takes it back")
+        self.load_state()
+
+    def on_unmount(self) -> None:
+        if self.lease is not None:
+            from phasetui.audit import lease as leases
+
+            try:
+                leases.release(self.repo, self.run_id, self.lease)
+            except Exception:  # noqa: BLE001, S110 - it expires on its own
+                pass
+
+    def action_close_run(self) -> None:
+        if not self.may_execute():
+            return
+        from phasetui.tui.text_dialog import TextDialog
+
+        dialog = TextDialog(
+            "Close the run",
+            "Type how it ended: done, rolled-back or abandoned (a note may follow after a "
+            "colon: 'done: window closed 03:40').",
+            allow_empty=False,
+            dialog_id="close-dialog",
+        )
+
+        def typed(text: str | None) -> None:
+            if not text:
+                return
+            outcome, _, note = text.partition(":")
+            outcome = outcome.strip()
+            if outcome not in ("done", "rolled-back", "abandoned"):
+                self.notify(f"{outcome!r} is not done, rolled-back or abandoned; not closed.",
+                            severity="warning")  # fmt: skip
+                return
+            self.write_close(outcome, note.strip())
+
+        self.push_screen(dialog, typed)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def write_close(self, outcome: str, note: str) -> None:
+        self._write(
+            lambda: self.repo.close_run(self.run_id, who=self.who, reason=note, outcome=outcome),
+            f"Run closed: {outcome}.",
+        )
 
     def runner(self, operator: Any = None) -> Any:
         """The one step runner, as the CLI's: this run, this person, dialogs for questions."""

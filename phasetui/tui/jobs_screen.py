@@ -12,12 +12,12 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from phasetui.errors import UserError
+from phasetui.tui.actions import bindings
 from phasetui.tui.job_pane import JobPane
 
 REFRESH_SECONDS = 0.5
@@ -25,17 +25,8 @@ REFRESH_SECONDS = 0.5
 
 class JobsScreen(Screen[None]):
     CSS_PATH = "jobs.tcss"
-    BINDINGS = [
-        Binding("p", "control('pause')", "Pause", id="job_pause"),
-        Binding("u", "control('resume')", "Resume", id="job_resume"),
-        Binding("s", "stop", "Stop", id="job_stop"),
-        Binding("plus,equals_sign", "batch(2.0)", "Batch ×2", id="job_batch_up"),
-        Binding("minus", "batch(0.5)", "Batch ÷2", id="job_batch_down"),
-        Binding("R", "resume_lost", "Resume lost", id="job_resume_lost"),
-        Binding("k", "blocker(False)", "Cancel blocker", id="job_cancel_blocker", show=False),
-        Binding("K", "blocker(True)", "Terminate blocker", id="job_kill_blocker", show=False),
-        Binding("escape", "back", "Back", id="jobs_back"),
-    ]
+    KEYS = "jobs"
+    BINDINGS = bindings(KEYS)
 
     def __init__(self, runner: Any) -> None:
         super().__init__(id="jobs")

@@ -18,10 +18,20 @@ HANGUP_GRACE_SECONDS = 3.0
 EXIT_HANGUP = 129
 
 
-def launch(runbook: Runbook, repo: AuditRepo, run_id: str, who: Person) -> None:
+def launch(
+    runbook: Runbook,
+    repo: AuditRepo,
+    run_id: str,
+    who: Person,
+    *,
+    read_only: bool = False,
+    jobs: bool = False,
+) -> None:
+    """The run's TUI; it drives when it gets the run's lease, else it observes."""
     from phasetui.tui.app import PhaseApp
 
-    app = PhaseApp(runbook, repo, run_id, who)
+    app = PhaseApp(runbook, repo, run_id, who, lease=True, read_only=read_only)
+    app.open_jobs_on_start = jobs
 
     def force_exit_later() -> None:
         time.sleep(HANGUP_GRACE_SECONDS)

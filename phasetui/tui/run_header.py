@@ -24,6 +24,7 @@ class RunHeader(Static):
         self.who = who
         self.target = ""
         self.production = False
+        self.driver = ""  # pairing: "you drive" / "observing — Bob drives"
 
     def on_mount(self) -> None:
         self._refresh()
@@ -31,6 +32,11 @@ class RunHeader(Static):
     def show_target(self, target: str, production: bool) -> None:
         if (target, production) != (self.target, self.production):
             self.target, self.production = target, production
+            self._refresh()
+
+    def show_driver(self, text: str) -> None:
+        if text != self.driver:
+            self.driver = text
             self._refresh()
 
     @property
@@ -43,6 +49,9 @@ class RunHeader(Static):
             style = "bold red" if self.production else "bold"
             text.append(self.target.upper() if self.production else self.target, style=style)
         text.append(f" · {self.who}")
+        if self.driver:
+            style = "bold green" if self.driver == "you drive" else "bold yellow"
+            text.append(f" · {self.driver}", style=style)
         text.append(f" — {self.title_text}", style="dim")
         return text
 

@@ -132,6 +132,9 @@ class SqlStepScreen(Screen[None]):
     # -- rehearse ---------------------------------------------------------------------
 
     def action_rehearse(self) -> None:
+        allowed = getattr(self.app, "may_execute", None)
+        if allowed is not None and not allowed():
+            return
         if not self.busy:
             self.busy = True
             env = self.step.rehearsal_environment().name
@@ -162,6 +165,9 @@ class SqlStepScreen(Screen[None]):
     # -- apply ------------------------------------------------------------------------
 
     def action_apply(self) -> None:
+        allowed = getattr(self.app, "may_execute", None)
+        if allowed is not None and not allowed():
+            return
         if self.busy:
             return
         if self.report is None:
