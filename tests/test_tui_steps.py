@@ -156,14 +156,21 @@ async def test_enter_on_the_contract_step_before_verify_says_why_not(tmp_path, d
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SqlStepScreen)
-        await pilot.press("a")
-        await settle(pilot)
+        await pilot.press("a")  # VALIDATE: a long statement, started as a job
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TextDialog):
+                break
         assert isinstance(app.screen, TextDialog)  # the verify gate asks for a reason
+        assert "no-nulls-left has not run" in app.screen.prompt
         await pilot.press("escape")
         await settle(pilot)
-        status = str(screen.query_one("#step-status").render())
-        assert "verify first" in status and "no-nulls-left has not run" in status
-        assert app.state.latest("not-null", ["apply"]) is None
+        notes = " ".join(n.message for n in app._notifications)
+        assert "no job started" in notes
+        assert app.repo.state(app.run_id).latest("not-null", ["apply"]) is None
+        from phasetui.jobs.listing import list_jobs
+
+        assert list_jobs(app.repo, app.run_id) == []
 
 
 async def test_a_production_backfill_asks_for_the_name_and_escape_runs_nothing(tmp_path, demo_envs):

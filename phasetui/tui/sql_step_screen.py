@@ -173,6 +173,12 @@ class SqlStepScreen(Screen[None]):
         if self.report is None:
             self._status("Lint first (l): apply waits for the lint verdict.", "yellow")
             return
+        if self._long_running() and hasattr(self.app, "start_job_worker"):
+            # An index build or a VALIDATE can take hours: a job survives this TUI and the
+            # SSH session; its gates are asked before it detaches, the jobs screen shows it.
+            self._status("Long statements (CONCURRENTLY / VALIDATE): starting it as a job…")
+            self.app.start_job_worker(self.step.step)
+            return
         try:
             self.step.check_ceiling()  # not overridable: before any question
             failed = latest_rehearsal_failure(self.repo, self.run_id, self.step.step.id)
@@ -184,6 +190,15 @@ class SqlStepScreen(Screen[None]):
             self._verify_gate(unmet, failed)
             return
         self._after_verify_gate(failed)
+
+    def _long_running(self) -> bool:
+        import re
+
+        try:
+            sql = self.step.sql()
+        except UserError:
+            return False
+        return bool(re.search(r"\bCONCURRENTLY\b|\bVALIDATE\s+CONSTRAINT\b", sql, re.I))
 
     def _unmet_verifies(self) -> list[str]:
         """The contract gate, as the runner applies it: every verify before this step in
