@@ -8,10 +8,6 @@ changed, by whom, when, what it cost, what was overridden and why, and how to ro
 from __future__ import annotations
 
 import json
-import os
-import time
-
-import pytest
 
 from phasetui.review.compare import compare_runs
 from phasetui.review.listing import list_runs
@@ -22,34 +18,7 @@ from phasetui.review.run import load_run
 from phasetui.review.source import ReviewSource
 from tests import review_support as rs
 
-
-@pytest.fixture(scope="module")
-def built(pg_admin_dsn, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("review")
-    names = ["review_staging", "review_production"]
-    dsns = rs.make_databases(pg_admin_dsn, names)
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            out = rs.build(folder, dsns[names[0]], dsns[names[1]], mp)
-    finally:
-        rs.drop_databases(pg_admin_dsn, names)
-    return out
-
-
-@pytest.fixture
-def tokyo(monkeypatch):
-    for key in [k for k in os.environ if k.startswith("PHASETUI_") and k.endswith("_DSN")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture
-def cloned(built, tmp_path, tokyo):
-    return rs.clone(built.origin, tmp_path / "elsewhere" / "audit-clone")
+pytest_plugins = ("tests.review_fixtures",)  # the built repo, its clone, the Tokyo zone
 
 
 def test_smoke(cloned):

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "drift": ("phasetui.cli.drift_cmds", "drift", "Settings and privilege drift of two envs."),
     "backup": ("phasetui.cli.backup_cmds", "backup", "pg_dump an environment, checked."),
     "status": ("phasetui.cli.status_cmds", "status", "Compare environments' applied migrations."),
+    "review": ("phasetui.cli.review_cmd", "review", "Review past runs offline (no database)."),
 }
 
 

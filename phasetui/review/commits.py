@@ -116,7 +116,7 @@ class CommitFinder:
             status, _, path = row.partition("\t")
             if path:
                 files.append((status, path))
-        diff = self.git.run("show", "--format=", "--no-color", "--stat", "--patch", sha)
+        diff = self.git.run("show", "--format=", "--no-color", "--stat=100", "--patch", sha)
         truncated = len(diff) > MAX_DIFF
         return CommitView(
             sha=full.strip(),

@@ -180,6 +180,10 @@ def compare_runs(left: RunData, right: RunData) -> Comparison:
 def partner_run(rows: list[Any], run: RunData) -> str | None:
     """The run to compare with by default: the newest other run of the same runbook for
     another target (the staging rehearsal of a production window, and back)."""
-    same = [r for r in rows if r.runbook_id == run.row.runbook_id and r.run_id != run.run_id]
+    same = [
+        r
+        for r in rows
+        if r.runbook_id == run.row.runbook_id and r.run_id != run.run_id and not r.problem
+    ]
     other = [r for r in same if r.target != run.row.target] or same
     return other[0].run_id if other else None

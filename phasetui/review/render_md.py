@@ -336,32 +336,53 @@ def _n(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
 
 
-def render_run(review: RunReview) -> str:
-    verify = _texts("Verify", review.verify, "No verify step was recorded in this run.")
-    for t in review.verify:
-        from phasetui.review.evidence import verify_queries
+def _verify(review: RunReview) -> list[str]:
+    from phasetui.review.evidence import verify_queries
 
+    lines = _texts("Verify", review.verify, "No verify step was recorded in this run.")
+    for t in review.verify:
         for q in verify_queries(t.entry):
             mark = "held" if q.held else "**did not hold**"
-            verify.append(f"- `{code(q.sql)}` expect {cell(q.expect)}, got {cell(q.got)}: {mark}")
-    parts = [
-        _header(review),
-        _timeline(review),
-        _checklist(review),
-        _notes(review),
-        _lint(review),
-        _rehearsals(review),
-        _schema(review),
-        _texts("Migration status", review.status, "No migration status was recorded."),
-        _texts("Drift", review.drift, "No drift check was recorded."),
-        verify,
-        _backup(review),
-        _backfills(review),
-        ["## Release notes", "", demote(review.release_notes, 2).strip()],
-    ]
+            lines.append(f"- `{code(q.sql)}` expect {cell(q.expect)}, got {cell(q.got)}: {mark}")
+    return lines
+
+
+def _status(review: RunReview) -> list[str]:
+    lines = _texts("Migration status", review.status, "No migration status was recorded.")
+    lines += ["", *_texts("Drift", review.drift, "No drift check was recorded.")]
+    return [*lines, "", *_verify(review)]
+
+
+def _release_notes(review: RunReview) -> list[str]:
+    return ["## Release notes", "", demote(review.release_notes, 2).strip()]
+
+
+# The sections in order: (id, tab title, builder). The browser shows one tab per section.
+SECTIONS = (
+    ("overview", "Overview", _header),
+    ("timeline", "Timeline", _timeline),
+    ("checklist", "Checklist & notes", lambda r: [*_checklist(r), "", *_notes(r)]),
+    ("lint", "Lint & overrides", _lint),
+    ("rehearsal", "Rehearsal", _rehearsals),
+    ("schema", "Schema", _schema),
+    ("status", "Status & drift", _status),
+    ("backup", "Backup", _backup),
+    ("backfill", "Backfill", _backfills),
+    ("release", "Release notes", _release_notes),
+)
+
+
+def section(review: RunReview, section_id: str) -> str:
+    for sid, _, build in SECTIONS:
+        if sid == section_id:
+            return "\n".join(build(review)).rstrip("\n") + "\n"
+    raise KeyError(section_id)
+
+
+def render_run(review: RunReview) -> str:
     out: list[str] = []
-    for p in parts:
-        out += [*p, ""]
+    for _, _, build in SECTIONS:
+        out += [*build(review), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
