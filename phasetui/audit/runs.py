@@ -10,6 +10,17 @@ from phasetui.errors import UserError
 from phasetui.redaction import redact
 from phasetui.runbook.model import Runbook
 
+AUDIT_FORMAT = 1  # phasetui.review.format.FORMAT reads this and older
+
+
+def _written_by() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"phasetui {version('phasetui')}"
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "phasetui"
+
 
 @dataclass(frozen=True)
 class RunHandle:
@@ -48,7 +59,13 @@ def open_run(
         existing = repo.open_run_for(runbook.id, env)
         if existing:
             return RunHandle(existing, False)
-    extra: dict[str, str] = {"source_path": runbook.path.name}
+    # The audit format and the version that wrote the run: a reviewer with an older
+    # phasetui is told which version to get instead of misreading it (phasetui.review.format).
+    extra: dict[str, str | int] = {
+        "source_path": runbook.path.name,
+        "format": AUDIT_FORMAT,
+        "written_by": _written_by(),
+    }
     if env:
         extra["target"] = env
     created = repo.start_run(

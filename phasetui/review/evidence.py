@@ -218,7 +218,7 @@ class SchemaBlock:
 
 
 def _dump_for(run: RunData, side: str) -> str | None:
-    from phasetui.schema.capture import safe_file_name
+    from phasetui.schema.side_names import safe_file_name
 
     for name in (safe_file_name(side), safe_file_name(Path(side).stem)):
         rel = f"schema/{name}.sql"

@@ -11,7 +11,7 @@ from typing import Any
 
 from phasetui.errors import UserError
 
-FORMAT = 1  # the audit format this review reads (and phasetui.audit.runs writes)
+FORMAT = 1  # the audit format this review reads (phasetui.audit.runs.AUDIT_FORMAT writes)
 FORMAT_KEY = "format"
 WRITTEN_BY_KEY = "written_by"
 
