@@ -199,7 +199,7 @@ def chart(series: Series, width: int = 60, height: int = 6) -> list[str]:
         throttled = any(s.throttled for s in b)
         paused = any(s.state in PAUSED_STATES for s in b)
         marks += "P" if paused else "T" if throttled else "·" if b else " "
-    lines.append(progress + f" progress (rows, to {total:,.0f})")
+    lines.append(progress + f" progress to {total:,.0f} rows")
     lines.append(marks + " T throttled, P paused")
     lines.append(f"0s{'':>{max(0, width - 2 - len(_secs(span)))}}{_secs(span)}")
     return lines

@@ -26,7 +26,7 @@ class ReviewChart(Static):
         self._draw()
 
     def _draw(self) -> None:
-        width = max(20, (self.size.width or 60) - 22)
+        width = max(20, (self.size.width or 60) - 26)  # the labels after the bars
         text = Text()
         for n, line in enumerate(chart(self.series, width=width, height=5)):
             style = "yellow" if "T throttled" in line else "cyan" if n < 5 else ""
