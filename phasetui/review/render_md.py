@@ -11,6 +11,8 @@ from phasetui.review.samples import chart
 from phasetui.review.times import local_zone_name
 from phasetui.units import human_bytes, human_duration
 
+MAX_OTHER_BACKUPS = 20  # backup attempts besides the one a rollback uses, listed
+MAX_MISSING = 30  # missing files named one by one in the overview
 MAX_SAMPLE_ROWS = 40  # sample rows listed in Markdown; the JSON holds them all
 
 
@@ -59,12 +61,18 @@ def _header(review: RunReview) -> list[str]:
             f"> **Damaged journal line** — {cell(str(d))}{shown}. It is left as it is; "
             "the review is built from the other lines.",
         ]
-    for m in run.missing:
+    missing = run.missing
+    for m in missing[:MAX_MISSING]:
         lines += [
             "",
             f"> **Missing evidence** `{code(m.path)}` (event {m.seq}, {cell(m.kind)}"
             f" {cell(m.step or '')}): the file is gone from the run folder; the journal "
             f"says: {cell(m.said)}",
+        ]
+    if len(missing) > MAX_MISSING:
+        lines += [
+            "",
+            f"> … and {len(missing) - MAX_MISSING} more missing files (the JSON lists all).",
         ]
     return lines
 
@@ -247,11 +255,11 @@ def _backup(review: RunReview) -> list[str]:
             "> **No good backup was recorded in this run**: there is no file to restore from.",
             "",
         ]
-    for b in review.backups:
+    for b in chosen:
         e = b.entry
-        tag = " — **the one a rollback restores**" if b.chosen else ""
-        lines += [f"### Backup `{code(e.step)}` {verdict(e.ok)}{tag}", ""]
+        lines += [f"### Backup `{code(e.step)}` {verdict(e.ok)} — **the one a rollback restores**"]
         lines += [
+            "",
             f"- {cell(e.summary)}",
             f"- File: `{code(b.path or '(none)')}`; {human_bytes(b.bytes)}; sha256 "
             f"`{code(b.sha256 or '?')}`",
@@ -262,15 +270,26 @@ def _backup(review: RunReview) -> list[str]:
         if b.restore_command:
             lines += ["", "Restore command (it asks for the password; none is recorded):", ""]
             lines += [*fence(b.restore_command, "sh"), ""]
-        elif e.ok:
-            lines += ["- **No restore command was recorded.**", ""]
         else:
-            lines.append("")
-    if review.rollback_plan:
+            lines += ["- **No restore command was recorded.**", ""]
+    others = [b for b in review.backups if not b.chosen]
+    if others:
+        lines += ["Other backup attempts:", ""]
+    for b in others[:MAX_OTHER_BACKUPS]:
+        e = b.entry
         lines.append(
-            "Rollback files written in the run: "
-            + ", ".join(f"`{code(p)}`" for p in review.rollback_plan)
+            f"- `{code(e.step)}` {verdict(e.ok) or '-'} at {cell(e.time.show())} by "
+            f"{cell(person_name(e.who))}: {cell(e.summary)}"
+            + (f" — `{code(b.path)}`" if b.path else "")
         )
+    if len(others) > MAX_OTHER_BACKUPS:
+        lines.append(f"- … and {len(others) - MAX_OTHER_BACKUPS} more (the timeline has each)")
+    if review.rollback_plan:
+        lines += [
+            "",
+            "Rollback files written in the run: "
+            + ", ".join(f"`{code(p)}`" for p in review.rollback_plan),
+        ]
     return lines
 
 

@@ -101,9 +101,8 @@ class ReviewRunScreen(Screen[None]):
                 ReviewTimeline(review.run.timeline, id="run-timeline"),
                 Static("", id="timeline-detail"),
             ]
-        if sid == "release":
-            area = TextArea(review.release_notes, read_only=True, id="run-release")
-            return [area]
+        if sid == "release":  # filled when first shown: it holds the whole timeline again
+            return [TextArea("", read_only=True, id="run-release")]
         widgets: list = []
         if sid == "schema" and any(b.diff is not None for b in review.schema):
             hint = Text("d: open the diff viewer on the committed dumps", style="bold")
@@ -118,6 +117,13 @@ class ReviewRunScreen(Screen[None]):
                     ]
         widgets.append(Markdown(section(review, sid), id=f"md-{sid}"))
         return [VerticalScroll(*widgets, classes="section")]
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if self.review is None or event.pane.id != "tab-release":
+            return
+        area = self.query_one("#run-release", TextArea)
+        if not area.text:
+            area.load_text(self.review.release_notes)
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from phasetui.review.listing import person_name
 from phasetui.review.run import TimelineEntry
 from phasetui.units import human_duration
 
+CHUNK = 400  # timeline rows added per turn of the event loop
+
 
 class ReviewTimeline(DataTable):
     """Rows keyed by the event's seq; a long gap is its own row before the event."""
@@ -63,8 +65,17 @@ class ReviewTimeline(DataTable):
                     key,
                 )
             )
-        for cells, key in rows:
+        self._pending = rows
+        self._add_some()
+
+    def _add_some(self) -> None:
+        """Rows in slices, so a 20,000-event run shows its first screen at once and the
+        event loop keeps answering keys while the rest arrive."""
+        batch, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+        for cells, key in batch:
             self.add_row(*cells, key=key)
+        if self._pending:
+            self.set_timer(0.01, self._add_some)
 
     def current(self) -> TimelineEntry | None:
         if self.row_count == 0:
