@@ -10,6 +10,17 @@ from phasetui.errors import UserError
 from phasetui.redaction import redact
 from phasetui.runbook.model import Runbook
 
+AUDIT_FORMAT = 1  # phasetui.review.format.FORMAT reads this and older
+
+
+def _written_by() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"phasetui {version('phasetui')}"
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "phasetui"
+
 
 @dataclass(frozen=True)
 class RunHandle:
@@ -48,10 +59,16 @@ def open_run(
         existing = repo.open_run_for(runbook.id, env)
         if existing:
             return RunHandle(existing, False)
-    # the runbook's own path: `phasetui attach RUN` reopens it (its `file =` paths resolve
-    # next to it); the frozen copy in the run folder is what was run
-    extra: dict[str, str] = {"source_path": runbook.path.name,
-                             "runbook_path": str(runbook.path.resolve())}  # fmt: skip
+    # The audit format and the version that wrote the run: a reviewer with an older
+    # phasetui is told which version to get instead of misreading it (phasetui.review.format).
+    # The runbook's own path: `phasetui attach RUN` reopens it (its `file =` paths resolve
+    # next to it); the frozen copy in the run folder is what was run.
+    extra: dict[str, str | int] = {
+        "source_path": runbook.path.name,
+        "runbook_path": str(runbook.path.resolve()),
+        "format": AUDIT_FORMAT,
+        "written_by": _written_by(),
+    }
     if env:
         extra["target"] = env
     created = repo.start_run(

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backup": ("phasetui.cli.backup_cmds", "backup", "pg_dump an environment, checked."),
     "status": ("phasetui.cli.status_cmds", "status", "Compare environments' applied migrations."),
     "jobs": ("phasetui.cli.jobs_cmds", "jobs", "Detached step workers: list, resume, stop."),
+    "review": ("phasetui.cli.review_cmd", "review", "Review past runs offline (no database)."),
 }
 
 

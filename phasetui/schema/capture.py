@@ -9,12 +9,14 @@ records the screen's ``True`` result as the evidence for "schema dump diff check
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from phasetui.schema.diff import STATUSES, SchemaDiff, diff_models
 from phasetui.schema.model import SchemaModel
 from phasetui.schema.render import render_json, render_markdown
+from phasetui.schema.side_names import safe_file_name
+
+__all__ = ["CapturedSide", "SchemaDiffResult", "capture_side", "diff_sides", "safe_file_name"]
 
 
 @dataclass
@@ -29,12 +31,6 @@ class SchemaDiffResult:
     diff: SchemaDiff
     files: dict[str, str]  # path relative to the run directory -> content
     summary: str  # one line for the journal / checklist evidence
-
-
-def safe_file_name(name: str) -> str:
-    """An environment name as a file name (``prod/eu 1`` → ``prod_eu_1``)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "env"
-    return cleaned
 
 
 def capture_side(name: str, dsn: str) -> CapturedSide:
