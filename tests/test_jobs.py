@@ -176,6 +176,16 @@ def test_a_detached_backfill_runs_on_alone_and_lands_as_evidence(setup):
     assert state.latest("fill-n", ["backfill"]).ok
     assert git(Path(s["audit"]), "status", "--porcelain") == ""  # job files are outside git
 
+    # The review replays what the pane showed: the job's samples as the run's chart.
+    reviewed = CliRunner().invoke(
+        main, ["review", s["audit"], "--run", run_id, "--format", "json"]
+    )
+    assert reviewed.exit_code == 0, reviewed.output
+    charts = json.dumps(json.loads(reviewed.output))
+    assert "fill-n" in charts and '"rate"' in charts
+    live_rows = [x["rows"] for x in samples(job) if "rows" in x]
+    assert str(max(live_rows)) in charts
+
     listed = json.loads(jobs_cli(s, "--run", run_id, "--format", "json"))
     assert [j["id"] for j in listed] == [job_id]
     assert listed[0]["state"] == "done" and listed[0]["pid"] == pid

@@ -108,12 +108,13 @@ def parse_samples(data: bytes, file: str) -> Series:
         if not isinstance(item, dict):
             series.damaged.append(f"line {number}: not a JSON object")
             continue
-        when = _instant(item.get("time"))
+        raw_time = item.get("time", item.get("t"))  # the job worker writes "t"
+        when = _instant(raw_time)
         if when is None:
             series.damaged.append(f"line {number}: no readable time")
             continue
         start = start or when
-        recorded = item["time"] if isinstance(item["time"], str) else when.isoformat()
+        recorded = raw_time if isinstance(raw_time, str) else when.isoformat()
         series.samples.append(
             Sample(
                 t=(when - start).total_seconds(),
@@ -122,9 +123,10 @@ def parse_samples(data: bytes, file: str) -> Series:
                 rate=_num(item.get("rate")),
                 batch_size=_num(item.get("batch_size")),
                 throttled=item.get("throttled") is True,
-                reason=str(item.get("reason") or ""),
+                # the job worker writes throttle_reason / backfill_state (phasetui.jobs.worker)
+                reason=str(item.get("reason") or item.get("throttle_reason") or ""),
                 retries=_num(item.get("retries")),
-                state=str(item.get("state") or ""),
+                state=str(item.get("state") or item.get("backfill_state") or ""),
                 wal_rate=_num(item.get("wal_rate")),
             )
         )
