@@ -177,9 +177,7 @@ def test_a_detached_backfill_runs_on_alone_and_lands_as_evidence(setup):
     assert git(Path(s["audit"]), "status", "--porcelain") == ""  # job files are outside git
 
     # The review replays what the pane showed: the job's samples as the run's chart.
-    reviewed = CliRunner().invoke(
-        main, ["review", s["audit"], "--run", run_id, "--format", "json"]
-    )
+    reviewed = CliRunner().invoke(main, ["review", s["audit"], "--run", run_id, "--format", "json"])
     assert reviewed.exit_code == 0, reviewed.output
     charts = json.dumps(json.loads(reviewed.output))
     assert "fill-n" in charts and '"rate"' in charts
