@@ -221,3 +221,23 @@ async def test_enter_on_check_and_shell_steps(tmp_path, demo_envs):
         assert result.ok and result.files
         log = app.repo.run_dir(app.run_id) / next(f for f in result.files if f.endswith(".log"))
         assert "ADD COLUMN x int" in log.read_text()
+
+
+async def test_a_production_run_shows_each_steps_staging_result(tmp_path, demo_envs):
+    rb = load_runbook(SAMPLES / "users_preferences.toml")
+    repo = AuditRepo.open(tmp_path / "audit")
+    staging = open_run(repo, rb, who=ALICE, env="staging").run_id
+    repo.record_step_result(staging, "add-column", "apply", ok=True,
+                            summary="applied on staging: 2 statements, 0 retries")  # fmt: skip
+    run_id = open_run(repo, rb, who=ALICE, env="production").run_id
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#phases")
+        for step_id, expected in (("add-column", "staging: ✓ apply"),
+                                  ("fill-preferences", "staging: never ran")):  # fmt: skip
+            node = next(n for n in _nodes(tree.root) if getattr(n.data, "id", None) == step_id)
+            tree.focus()
+            tree.move_cursor(node)
+            await pilot.pause()
+            assert expected in str(app.query_one("#detail").render())

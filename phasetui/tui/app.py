@@ -67,7 +67,8 @@ class PhaseApp(App[None]):
         self.lease: Any = None
         self.lease_token = ""
         self.driver_text = ""
-        self.open_jobs_on_start = False  # `phasetui attach`: straight to the jobs screen
+        self.open_jobs_on_start = False
+        self.staging_state: RunState | None = None  # `phasetui attach`: straight to the jobs screen
         self.runbook = runbook
         self.repo = repo
         self.run_id = run_id
@@ -137,12 +138,18 @@ class PhaseApp(App[None]):
             size = journal.stat().st_size if journal.exists() else -1
             state = self.repo.state(self.run_id)
             self._production = self._is_production(state.target)
+            self.staging_state = self._staging_state() if self._production else None
         except Exception as exc:  # noqa: BLE001 - shown, and the poll goes on
             self._journal_size = -2  # re-read at the next poll
             self.post_message(RunReadFailed(_describe(exc)))
             return
         self._journal_size = size
         self.post_message(RunStateChanged(state))
+
+    def _staging_state(self) -> RunState | None:
+        """The latest staging run of this runbook: its results show beside each step."""
+        run = self.runner().rehearsal_run()
+        return self.repo.state(run) if run else None
 
     def _is_production(self, target: str) -> bool:
         """Whether the run's target is a production environment (runbook, then config)."""
@@ -182,6 +189,7 @@ class PhaseApp(App[None]):
         self.query_one(AuditAlert).show_state(message.state)
         self.query_one(RunHeader).show_target(message.state.target, self._production)
         self.query_one(StepDetail).set_target(message.state.target)
+        self.query_one(StepDetail).set_states(message.state, self.staging_state)
         done, total = message.state.done_count, len(message.state.checklist)
         self.query_one(ChecklistPane).border_title = f"Checklist {done}/{total}"
         if first or self.poll:
@@ -440,7 +448,7 @@ class PhaseApp(App[None]):
             result.status, "warning"
         )
         self.notify(
-            f"{step.label}: {result.status} — {result.detail}",
+            f"{step.label}: {result.status} — {result.detail.split(' → ')[0]}",
             title=f"{step.kind} {result.status}",
             severity=severity,
             timeout=15,

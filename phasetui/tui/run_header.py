@@ -48,10 +48,10 @@ class RunHeader(Static):
             text.append(" · ")
             style = "bold red" if self.production else "bold"
             text.append(self.target.upper() if self.production else self.target, style=style)
-        text.append(f" · {self.who}")
-        if self.driver:
+        if self.driver:  # before the name: at 80 columns who drives must not be cut
             style = "bold green" if self.driver == "you drive" else "bold yellow"
             text.append(f" · {self.driver}", style=style)
+        text.append(f" · {self.who}")
         text.append(f" — {self.title_text}", style="dim")
         return text
 

@@ -21,6 +21,14 @@ class StepDetail(Static):
         self.activity: dict[str, list[str]] = {}
         self.shown: Step | None = None
         self.target = ""  # the run's environment, for steps that name none
+        self.run_state: RunState | None = None
+        # In a production run: the latest staging run's state (the rehearsal's evidence).
+        self.staging_state: RunState | None = None
+
+    def set_states(self, state: RunState, staging: RunState | None) -> None:
+        self.run_state, self.staging_state = state, staging
+        if self.shown is not None:
+            self.show_step(self.shown)
 
     def add_activity(self, step_id: str, line: str) -> None:
         lines = self.activity.setdefault(step_id, [])
@@ -51,6 +59,7 @@ class StepDetail(Static):
         text = Text.assemble((f"{step.kind}", "bold"), "  ", (step.label, "bold"))
         for line in self.activity.get(step.id, []):
             text.append(f"\n▸ {line}", style="bold cyan")
+        self._results(text, step)
         spec = KINDS.get(step.kind)
         name = step.env or (self.target if spec and spec.needs_env else "")
         if name:
@@ -65,6 +74,21 @@ class StepDetail(Static):
             text.append(f"\n{key}: ", style="bold")
             text.append(str(shown).strip())
         self.update(text)
+
+    def _results(self, text: Text, step: Step) -> None:
+        """This run's latest result of the step and, in a production run, the staging one."""
+        for label, state in (("this run", self.run_state), ("staging", self.staging_state)):
+            if state is None:
+                continue
+            result = state.latest(step.id)
+            if result is None:
+                if label == "staging":
+                    text.append("\nstaging: never ran in the latest staging run", "bold yellow")
+                continue
+            mark, style = ("✓", "green") if result.ok else ("✗", "bold red")
+            when = short_time(result.time)
+            text.append(f"\n{label}: {mark} {result.kind} {when} — ", style)
+            text.append(result.summary.split(" → ")[0])
 
     def show_item(self, state: RunState, item_id: str) -> None:
         """A checklist item in full, with its evidence and who ticked it when."""
