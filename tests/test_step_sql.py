@@ -182,3 +182,31 @@ def test_a_runbook_sql_step_is_linted_as_phasetui_applies_it_even_with_wrapped_c
     report = SqlStep.of(load_runbook(rb_path), "m").lint(connect=False)
     assert not report.wrapped
     assert "concurrently-in-transaction" not in {f.rule for f in report.findings}
+
+
+def test_step_apply_of_a_contract_step_waits_for_its_verify(tmp_path, envs):
+    staging, _ = envs
+    rb_path = write(
+        tmp_path / "rb.toml",
+        '[runbook]\nid="r"\ntitle="t"\n'
+        '[environments.staging]\ndsn_env="PHASETUI_STAGING_DSN"\n'
+        '[[phases]]\nid="contract"\nkind="contract"\n'
+        '[[phases.steps]]\nid="no-null"\nkind="verify"\n'
+        'sql="SELECT count(*) FROM users WHERE locale IS NULL"\nexpect=0\n'
+        '[[phases.steps]]\nid="nn"\nkind="sql"\n'
+        'sql="ALTER TABLE users ADD CONSTRAINT locale_nn CHECK (locale IS NOT NULL) NOT VALID;"\n',
+    )
+    audit = str(tmp_path / "audit")
+    args = ["step", "apply", str(rb_path), "nn", "--audit-repo", audit, "--env", "staging"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "verify first: no-null has not run" in result.output
+    with psycopg.connect(staging) as conn:
+        assert not conn.execute(
+            "SELECT 1 FROM pg_constraint WHERE conname = 'locale_nn'"
+        ).fetchone()
+    ran = CliRunner().invoke(main, ["step", "run", str(rb_path), "no-null", "--audit-repo", audit])
+    assert ran.exit_code == 0, ran.output
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(staging) as conn:
+        assert conn.execute("SELECT 1 FROM pg_constraint WHERE conname = 'locale_nn'").fetchone()

@@ -193,6 +193,7 @@ def apply_step(
     )
     sql_step = SqlStep(rb, st, target)
     sql_step.check_ceiling()  # not overridable: before the lint and any prompt
+    _verify_gate(rb, st, repo, run, who, target, override)
     report = sql_step.lint()
     gate = gate_and_record(repo, run, st.id, report, who, override)
     failed_rehearsal = latest_rehearsal_failure(repo, run, st.id) or ""
@@ -202,6 +203,29 @@ def apply_step(
     click.echo(result.to_markdown())
     sql_step.record_apply(repo, run, result, who, after_failed_rehearsal=failed_rehearsal)
     raise SystemExit(0 if result.ok else 1)
+
+
+def _verify_gate(rb, st, repo, run, who, target, override: str) -> None:  # noqa: ANN001
+    """The runner's contract gate, here too: a contract step applies only once every verify
+    before it in its phase held on this environment in this run, or with a written reason."""
+    from phasetui.errors import UserError
+    from phasetui.ops.runner import Runner
+    from phasetui.ops.sql_step import SqlStep, acceptable_reason, override_reason
+
+    if SqlStep(rb, st, target).phase != "contract":
+        return
+    unmet = Runner(rb, repo, run, who).unmet_verifies(st, target)
+    if not unmet:
+        return
+    why = "; ".join(unmet)
+    if not acceptable_reason(override):
+        raise UserError(
+            f"verify first: {why}; nothing was applied",
+            f"phasetui step run {rb.path} <verify step> --run {run}, or --override 'why'",
+        )
+    reason = override_reason(override)
+    repo.record(run, "verify-override", {"step": st.id, "unmet": unmet, "reason": reason}, who,
+                summary=f"verify gate of {st.id} overridden: {reason}"[:120])  # fmt: skip
 
 
 @step.command("backfill")
