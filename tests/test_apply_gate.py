@@ -225,7 +225,7 @@ def test_step_apply_refuses_an_empty_sounding_override_and_records_the_lint_fail
         f'env="staging"\nsql="{INDEX.strip()}"\n',
     )
     audit = tmp_path / "audit2"
-    r = run("step", "apply", rb_path, "idx", "--audit-repo", audit, "--override", "   ")
+    r = run("step", "apply", "--init", rb_path, "idx", "--audit-repo", audit, "--override", "   ")
     assert r.exit_code == 1 and "nothing was applied" in r.output
     repo = AuditRepo.open(audit)
     [run_id] = repo.run_ids()
@@ -244,7 +244,7 @@ def test_step_apply_refuses_the_ceiling_before_lint_and_prompt(tmp_path, project
         "sql=\"SET lock_timeout = '1s';\\nALTER TABLE users ADD COLUMN token text;\"\n",
     )
     audit = tmp_path / "audit3"
-    r = run("step", "apply", rb_path, "idx", "--audit-repo", audit, "--override", REASON)
+    r = run("step", "apply", "--init", rb_path, "idx", "--audit-repo", audit, "--override", REASON)
     assert r.exit_code == 1, r.output
     assert "raises phasetui's lock_timeout (500ms) to 1s" in r.output
     assert 'phasetui sets lock_timeout itself: lock_timeout = "500ms" in the step' in r.output
@@ -265,11 +265,11 @@ def test_step_apply_after_a_failed_rehearsal_says_so_and_records_it(tmp_path, pr
     audit = tmp_path / "audit4"
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute("ALTER TABLE users ADD COLUMN token text")  # the rehearsal fails
-    r = run("step", "rehearse", rb_path, "add", "--audit-repo", audit)
+    r = run("step", "rehearse", "--init", rb_path, "add", "--audit-repo", audit)
     assert r.exit_code == 1
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute("ALTER TABLE users DROP COLUMN token")
-    r = run("step", "apply", rb_path, "add", "--audit-repo", audit)
+    r = run("step", "apply", "--init", rb_path, "add", "--audit-repo", audit)
     assert r.exit_code == 0, r.output
     assert "note: the last rehearsal of add in this run FAILED: #1 (line 1):" in r.output
     repo = AuditRepo.open(audit)

@@ -226,11 +226,11 @@ def write_runbook(tmp_path: Path, *, read_only: bool = False, step_id: str = "fi
 def test_step_backfill_on_read_only_or_unconfirmed_production_opens_no_run(envs, tmp_path):
     audit = tmp_path / "audit"
     rb = write_runbook(tmp_path, read_only=True)
-    r = invoke("step", "backfill", str(rb), "fill", "--audit-repo", str(audit),
+    r = invoke("step", "backfill", "--init", str(rb), "fill", "--audit-repo", str(audit),
                "--yes-i-mean-production", "live")  # fmt: skip
     assert r.exit_code == 1 and "read-only" in r.output, r.output
     rb = write_runbook(tmp_path)
-    r = invoke("step", "backfill", str(rb), "fill", "--audit-repo", str(audit))
+    r = invoke("step", "backfill", "--init", str(rb), "fill", "--audit-repo", str(audit))
     assert r.exit_code == 1 and "'live' is a production environment" in r.output, r.output
     assert not (audit / "runs").exists()
     assert nulls(envs) == ROWS and not has_state(envs)
@@ -238,7 +238,7 @@ def test_step_backfill_on_read_only_or_unconfirmed_production_opens_no_run(envs,
 
 def test_step_backfill_with_a_step_id_escaping_the_run_folder_runs_nothing(envs, tmp_path):
     rb = write_runbook(tmp_path, step_id="../../escape")
-    r = invoke("step", "backfill", str(rb), "../../escape", "--audit-repo",
+    r = invoke("step", "backfill", "--init", str(rb), "../../escape", "--audit-repo",
                str(tmp_path / "audit"), "--yes-i-mean-production", "live")  # fmt: skip
     assert r.exit_code in (1, 2) and "'../../escape'" in r.output, r.output  # loader's or ours
     assert nulls(envs) == ROWS and not has_state(envs)

@@ -201,7 +201,7 @@ def test_hostile_names_through_a_runbook_backfill_step(db_dsn, tmp_path, monkeyp
         encoding="utf-8",
     )
     audit = tmp_path / "audit"
-    r = invoke("step", "backfill", str(runbook), "fill", "--audit-repo", str(audit),
+    r = invoke("step", "backfill", "--init", str(runbook), "fill", "--audit-repo", str(audit),
                "--format", "json")  # fmt: skip
     assert r.exit_code == 0, r.output
     assert json.loads(r.output.strip().splitlines()[-1])["state"] == "done"

@@ -77,11 +77,11 @@ DSN_VERBS = [
     ["lint", "{tmp}/m.sql", "--env", "bad"],
     ["rehearse", "{tmp}/m.sql", "--env", "bad"],
     ["backfill", "status", "--env", "bad"],
-    ["step", "lint", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
-    ["step", "rehearse", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
-    ["step", "apply", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
-    ["step", "backfill", "{tmp}/rb.toml", "fill", "--audit-repo", "{tmp}/audit"],
-    ["step", "schema-diff", "{tmp}/rb.toml", "diff", "--audit-repo", "{tmp}/audit"],
+    ["step", "lint", "--init", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
+    ["step", "rehearse", "--init", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
+    ["step", "apply", "--init", "{tmp}/rb.toml", "add", "--audit-repo", "{tmp}/audit"],
+    ["step", "backfill", "--init", "{tmp}/rb.toml", "fill", "--audit-repo", "{tmp}/audit"],
+    ["step", "schema-diff", "--init", "{tmp}/rb.toml", "diff", "--audit-repo", "{tmp}/audit"],
     ["demo", "--headless", "--audit-repo", "{tmp}/demo-audit", "--data-dir", "{tmp}/pg"],
 ]
 

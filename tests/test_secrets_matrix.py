@@ -203,6 +203,7 @@ def run_every_verb(case: Case) -> None:
             audit,
             "--as",
             "Mx <mx@x.org>",
+            "--init",
             expect=codes,
         )
     runs = p("runs", "--audit-repo", audit, "--format", "json")
@@ -212,9 +213,9 @@ def run_every_verb(case: Case) -> None:
         p("tick", "--audit-repo", audit, "--run", run_id, "backup", "--note", f"dump of {dsn}")
         p("runs", "--audit-repo", audit)
         case.env["MX_DSN"] = case.conninfo(host="127.0.0.1", port="1")
-        p("step", "lint", "rb.toml", "flag-index", "--audit-repo", audit, expect=(1,))
+        p("step", "lint", "--init", "rb.toml", "flag-index", "--audit-repo", audit, expect=(1,))
         case.env["MX_DSN"] = case.malformed()
-        p("step", "apply", "rb.toml", "rotate", "--audit-repo", audit, expect=(2,))
+        p("step", "apply", "--init", "rb.toml", "rotate", "--audit-repo", audit, expect=(2,))
         case.env["MX_DSN"] = dsn
 
 

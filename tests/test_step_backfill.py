@@ -35,6 +35,7 @@ def test_backfill_step_runs_and_records_evidence(tmp_path, production):
         [
             "step",
             "backfill",
+            "--init",
             RB,
             "fill-preferences",
             "--audit-repo",
@@ -69,6 +70,7 @@ def test_backfill_step_on_production_needs_its_name(tmp_path, production):
         [
             "step",
             "backfill",
+            "--init",
             RB,
             "fill-preferences",
             "--env",
@@ -89,7 +91,7 @@ def test_backfill_step_on_production_needs_its_name(tmp_path, production):
 
 def test_unknown_backfill_step(tmp_path, production):
     result = CliRunner().invoke(
-        main, ["step", "backfill", RB, "add-column", "--audit-repo", str(tmp_path / "a")]
+        main, ["step", "backfill", "--init", RB, "add-column", "--audit-repo", str(tmp_path / "a")]
     )
     assert result.exit_code == 1 and "backfill steps here: fill-preferences" in result.output
 

@@ -34,7 +34,7 @@ def envs(make_db, monkeypatch):
 def test_headless_capture_and_review(tmp_path, envs):
     audit = str(tmp_path / "audit")
     result = CliRunner().invoke(
-        main, ["step", "schema-diff", RB, "schema-diff", "--audit-repo", audit]
+        main, ["step", "schema-diff", "--init", RB, "schema-diff", "--audit-repo", audit]
     )
     assert result.exit_code == 0, result.output
     assert "public.users.preferences" in result.output and "phasetui" not in result.output
@@ -50,6 +50,7 @@ def test_headless_capture_and_review(tmp_path, envs):
         [
             "step",
             "schema-diff",
+            "--init",
             RB,
             "schema-diff",
             "--audit-repo",

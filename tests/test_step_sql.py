@@ -125,13 +125,16 @@ def test_apply_is_gated_on_lint_errors_unless_overridden(tmp_path, envs, monkeyp
     apply_gate(report, "users has 50 rows; lock is instant")
 
     audit = str(tmp_path / "audit")
-    result = CliRunner().invoke(main, ["step", "apply", str(rb_path), "nn", "--audit-repo", audit])
+    result = CliRunner().invoke(
+        main, ["step", "apply", "--init", str(rb_path), "nn", "--audit-repo", audit]
+    )
     assert result.exit_code == 1 and "nothing was applied" in result.output
     result = CliRunner().invoke(
         main,
         [
             "step",
             "apply",
+            "--init",
             str(rb_path),
             "nn",
             "--audit-repo",
@@ -152,12 +155,25 @@ def test_step_cli_rehearse_records_in_the_open_run(tmp_path, envs):
     audit = str(tmp_path / "audit")
     rb = str(SAMPLES / "users_preferences.toml")
     result = CliRunner().invoke(
-        main, ["step", "rehearse", rb, "add-column", "--env", "production", "--audit-repo", audit]
+        main,
+        [
+            "step",
+            "rehearse",
+            "--init",
+            rb,
+            "add-column",
+            "--env",
+            "production",
+            "--audit-repo",
+            audit,
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "rolled back" in result.output
     # No --env: the open run (for production) is found and its target used.
-    result = CliRunner().invoke(main, ["step", "lint", rb, "add-column", "--audit-repo", audit])
+    result = CliRunner().invoke(
+        main, ["step", "lint", "--init", rb, "add-column", "--audit-repo", audit]
+    )
     assert result.exit_code == 0
     repo = AuditRepo.open(audit)
     [run] = repo.run_ids()
@@ -197,7 +213,17 @@ def test_step_apply_of_a_contract_step_waits_for_its_verify(tmp_path, envs):
         'sql="ALTER TABLE users ADD CONSTRAINT locale_nn CHECK (locale IS NOT NULL) NOT VALID;"\n',
     )
     audit = str(tmp_path / "audit")
-    args = ["step", "apply", str(rb_path), "nn", "--audit-repo", audit, "--env", "staging"]
+    args = [
+        "step",
+        "apply",
+        "--init",
+        str(rb_path),
+        "nn",
+        "--audit-repo",
+        audit,
+        "--env",
+        "staging",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "verify first: no-null has not run" in result.output
     with psycopg.connect(staging) as conn:

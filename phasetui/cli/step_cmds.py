@@ -34,6 +34,9 @@ def step_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
                 metavar="NAME",
                 help="The run's target, for steps that name no environment (a new run's).",
             ),
+            click.option(
+                "--init", is_flag=True, help="Create the audit repo if it does not exist."
+            ),
         )
     ):
         command = decorate(command)
@@ -57,13 +60,13 @@ def _open(
     run_id: str | None,
     as_name: str | None,
     env: str | None = None,
+    init: bool = False,
 ):
     """The runbook, its ``kind`` step, the audit repo, the run (open or new), who acts, and
     the step's environment (its own, else the run's target).
 
     The step is looked up first, so a mistyped step id never creates a run."""
     from phasetui.audit.identity import resolve_person
-    from phasetui.audit.repo import AuditRepo
     from phasetui.audit.runs import open_run
     from phasetui.cli.step_run_cmd import check_env_name
     from phasetui.ops.runner import Runner
@@ -72,11 +75,25 @@ def _open(
     rb = load_runbook(runbook)
     st = rb.step_of_kind(step_id, kind)
     check_env_name(rb, env)
-    repo = AuditRepo.open(audit_path(audit_repo))
+    repo = _audit_repo(audit_repo, init)
     who = resolve_person(as_name)
     run = open_run(repo, rb, run_id=run_id, who=who, env=env).run_id
     target = Runner(rb, repo, run, who).environment_of(st)
     return rb, st, repo, run, who, target
+
+
+def _audit_repo(audit_repo: str | None, init: bool):  # noqa: ANN202 - an AuditRepo
+    """The audit repo; a missing one only with --init (a typo must not start a new trail)."""
+    from phasetui.audit.repo import AuditRepo
+    from phasetui.errors import BadInput
+
+    path = audit_path(audit_repo)
+    if not init and not (path / ".git").exists():
+        raise BadInput(
+            f"no audit repo at {path}",
+            "give --audit-repo DIR of an existing one, or add --init to create it",
+        )
+    return AuditRepo.open(path, create=init)
 
 
 def _open_run_target(rb, audit_repo: str | None, run_id: str | None) -> str:  # noqa: ANN001
@@ -127,6 +144,7 @@ def lint_step(
     run_id: str | None,
     as_name: str | None,
     env: str | None,
+    init: bool,
     offline: bool,
 ) -> None:
     """Lint sql STEP for its phase; write lint/STEP.md to the run."""
@@ -134,7 +152,7 @@ def lint_step(
     from phasetui.sql.formats import render_text
 
     rb, st, repo, run, who, target = _open(
-        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env, init
     )
     sql_step = SqlStep(rb, st, target)
     report = sql_step.lint(connect=not offline)
@@ -152,12 +170,13 @@ def rehearse_step(
     run_id: str | None,
     as_name: str | None,
     env: str | None,
+    init: bool,
 ) -> None:
     """Rehearse sql STEP in a rolled-back transaction; write rehearsal/STEP.md to the run."""
     from phasetui.ops.sql_step import SqlStep
 
     rb, st, repo, run, who, target = _open(
-        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env, init
     )
     sql_step = SqlStep(rb, st, target)
     result = sql_step.rehearse()
@@ -182,6 +201,7 @@ def apply_step(
     run_id: str | None,
     as_name: str | None,
     env: str | None,
+    init: bool,
     override: str,
     confirm: str | None,
 ) -> None:
@@ -189,7 +209,7 @@ def apply_step(
     from phasetui.ops.sql_step import SqlStep, gate_and_record, latest_rehearsal_failure
 
     rb, st, repo, run, who, target = _open(
-        runbook, step_id, "sql", audit_repo, run_id, as_name, env
+        runbook, step_id, "sql", audit_repo, run_id, as_name, env, init
     )
     sql_step = SqlStep(rb, st, target)
     sql_step.check_ceiling()  # not overridable: before the lint and any prompt
@@ -247,6 +267,7 @@ def backfill_step(
     run_id: str | None,
     as_name: str | None,
     env: str | None,
+    init: bool,
     fmt: str,
     restart: bool,
     confirm: str | None,
@@ -279,7 +300,7 @@ def backfill_step(
     confirm_write(target.environment, confirm, "run a backfill")
     dsn = target.dsn
     rb, st, repo, run, who, _ = _open(
-        runbook, step_id, "backfill", audit_repo, run_id, as_name, env
+        runbook, step_id, "backfill", audit_repo, run_id, as_name, env, init
     )
     destination = step_destination(repo, run, st.id)
     result = execute(dsn, spec, fmt=fmt, restart=restart)
@@ -302,6 +323,7 @@ def schema_diff_step(
     run_id: str | None,
     as_name: str | None,
     env: str | None,
+    init: bool,
     fmt: str,
     reviewed: bool,
 ) -> None:
@@ -310,7 +332,7 @@ def schema_diff_step(
     from phasetui.schema.render import render
 
     rb, st, repo, run, who, _ = _open(
-        runbook, step_id, "schema-diff", audit_repo, run_id, as_name, env
+        runbook, step_id, "schema-diff", audit_repo, run_id, as_name, env, init
     )
     diff_step = SchemaDiffStep(rb, st)
     result = diff_step.capture()
