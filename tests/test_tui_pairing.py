@@ -28,13 +28,12 @@ async def test_driver_and_observer_see_each_other_and_hand_over(tmp_path):
     async with alice.run_test(size=(80, 24)) as a:
         await _until(a, lambda: alice.lease is not None, what="alice's lease")
         async with bob.run_test(size=(160, 50)) as b:
-            await _until(b, lambda: "observing" in _header(bob), what="bob observing")
-            assert "Alice DBA" in _header(bob)
+            await _until(b, lambda: "Alice drives" in _header(bob), what="bob observing")
             assert "you drive" in _header(alice)
             # the observer cannot execute: enter on a step tells him who drives
             assert not bob.may_execute()
             await b.pause()
-            assert any("You observe" in n.message for n in bob._notifications)
+            assert any("You observe: Alice DBA" in n.message for n in bob._notifications)
             # but may tick: it appears at the driver's within a second
             t0 = time.monotonic()
             bob.write_tick("backup", True, "seen the dump")
@@ -46,7 +45,7 @@ async def test_driver_and_observer_see_each_other_and_hand_over(tmp_path):
             await b.press("D")
             await _until(b, lambda: bob.lease is not None, what="bob drives")
             assert "you drive" in _header(bob)
-            await _until(a, lambda: "Bob Pair" in _header(alice), seconds=12, what="alice sees")
+            await _until(a, lambda: "Bob drives" in _header(alice), seconds=12, what="alice sees")
             assert not alice.may_execute()
     actions = [(ev.who.split(" <")[0], ev.payload["action"])
                for ev in repo.events(run_id) if ev.kind == "lease"]  # fmt: skip

@@ -120,7 +120,7 @@ class PhaseApp(App[None]):
             self.take_lease(quiet=True)
             self.set_interval(LEASE_RENEW_SECONDS, self.renew_lease)
         elif self.read_only:
-            self._show_driver("observing (--read-only): this TUI never runs a step")
+            self._show_driver("read-only")
         self.call_after_refresh(self.look_for_jobs)
         if self.open_jobs_on_start:
             self.call_after_refresh(self.action_jobs)
@@ -300,7 +300,10 @@ class PhaseApp(App[None]):
             return False
         if not self.use_lease or self.lease is not None:
             return True
-        who = self.driver_text or "someone else"
+        from phasetui.audit import lease as leases
+
+        current = leases.driver(self.repo, self.run_id)
+        who = f"{current.describe()} drives" if current else "nobody drives"
         self.notify(f"You observe: {who}. D takes the lease when it is free or expired.",
                     severity="warning")  # fmt: skip
         return False
@@ -322,7 +325,7 @@ class PhaseApp(App[None]):
             self.lease = leases.acquire(self.repo, self.run_id, self.who, token=self.lease_token)
         except Exception as exc:  # noqa: BLE001 - observing is a normal state
             current = leases.driver(self.repo, self.run_id)
-            text = f"observing — {current.describe()} drives" if current else "observing"
+            text = _drives(current)
             self.call_from_thread(self._show_driver, text)
             if not quiet:
                 self.call_from_thread(self._show_error, exc)
@@ -336,15 +339,15 @@ class PhaseApp(App[None]):
 
         if self.lease is None:
             current = leases.driver(self.repo, self.run_id)
-            text = f"observing — {current.describe()} drives" if current else (
-                "observing — nobody drives: D takes the lease")  # fmt: skip
+            text = _drives(current)
             if text != self.driver_text:
                 self.call_from_thread(self._show_driver, text)
             return
         renewed = leases.renew(self.repo, self.run_id, self.lease)
         if renewed is None:
             self.lease = None
-            self.call_from_thread(self._show_driver, "observing — the lease was taken over")
+            current = leases.driver(self.repo, self.run_id)
+            self.call_from_thread(self._show_driver, _drives(current))
             return
         self.lease = renewed
 
@@ -371,7 +374,7 @@ class PhaseApp(App[None]):
             self.call_from_thread(self._show_error, exc)
             return
         self.lease = None
-        self.call_from_thread(self._show_driver, "observing — you handed over: D takes it back")
+        self.call_from_thread(self._show_driver, _drives(None))
         self.load_state()
 
     def on_unmount(self) -> None:
@@ -652,6 +655,16 @@ class PhaseApp(App[None]):
         body = _describe(exc)
         self.query_one(AuditAlert).failed_write(body)
         self.notify(body, title="Not recorded", severity="error", timeout=20, markup=False)
+
+
+def _drives(lease: Any) -> str:
+    """The header's word on pairing, short enough for 80 columns after the run id and the
+    target: "Alice drives" (you observe), or "nobody drives (D)"; the full name and host
+    are in the message an observer gets when a key is refused."""
+    if lease is None:
+        return "nobody drives (D)"
+    first = lease.holder.split(" <")[0].split()[0] if lease.holder.strip() else "someone"
+    return f"{first} drives"
 
 
 def _describe(exc: Exception) -> str:

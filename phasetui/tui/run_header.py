@@ -49,7 +49,7 @@ class RunHeader(Static):
             style = "bold red" if self.production else "bold"
             text.append(self.target.upper() if self.production else self.target, style=style)
         if self.driver:  # before the name: at 80 columns who drives must not be cut
-            style = "bold green" if self.driver == "you drive" else "bold yellow"
+            style = "bold green" if self.driver == "you drive" else "bold yellow reverse"
             text.append(f" · {self.driver}", style=style)
         text.append(f" · {self.who}")
         text.append(f" — {self.title_text}", style="dim")
