@@ -315,3 +315,16 @@ def test_live_worker_count_change(db_dsn):
     t.join(60)
     assert box["result"].state == "done" and counters(db_dsn) == {1: 8000}
     assert len({e.worker for e in events}) == 3
+
+
+def test_pause_seconds_is_taken_between_every_two_batches(db_dsn):
+    """A breather for replicas and the application between batches, whichever chunk each
+    batch belongs to (it was skipped whenever a batch ended its chunk)."""
+    make_items(db_dsn, 2000)
+    s = spec(batch_size=100, pause_seconds=0.1, target_batch_seconds=0)
+    started = time.monotonic()
+    result = run_backfill(db_dsn, s)
+    elapsed = time.monotonic() - started
+    assert result.state == "done" and counters(db_dsn) == {1: 2000}
+    assert result.batches >= 20
+    assert elapsed >= (result.batches - 1) * 0.1 * 0.9, (elapsed, result.batches)

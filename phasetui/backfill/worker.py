@@ -165,6 +165,7 @@ class Worker(threading.Thread):
         self.size = 1
         self.base_size = 1
         self.chunk: int | None = None
+        self._pause_due = False  # a batch ran: pause_seconds before the next one
         self.cursor: list[str] = []
         self.chunk_hi: list[str] | None = None
         self.frozen_max: list[str] | None = None  # the open chunk's end (see _claim)
@@ -239,11 +240,16 @@ class Worker(threading.Thread):
                 )
             self._poll_control()
             return None
-        self._batch()
+        # The pause goes between batches, whichever chunk each belongs to (a chunk may be a
+        # single batch), and never after the last one: it is taken just before the next.
         pause = self.live.pause_seconds
-        if pause > 0 and self.chunk is not None:
+        if self._pause_due and pause > 0:
             self.stats.state = "pausing"
             self._sleep(pause)
+            if self.ctx.stop.is_set() or self.retire.is_set():
+                return None
+        self._batch()
+        self._pause_due = True
         return None
 
     # -- connection, settings ----------------------------------------------------------
