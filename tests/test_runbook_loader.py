@@ -51,7 +51,7 @@ def test_users_preferences_model():
     fill = rb.step("fill-preferences")
     assert fill.kind == "backfill" and fill.env is None  # it takes the run's target
     assert fill.params["table"] == "users" and fill.params["where"] == "preferences IS NULL"
-    assert fill.params["batch_size"] == 10000
+    assert fill.params["batch_size"] == 2000
     assert rb.environments["production"].production
     assert rb.environments["staging"].dsn_env == "PHASETUI_STAGING_DSN"
     assert rb.checklist[0].evidence == "backup-prod"
