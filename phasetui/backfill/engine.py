@@ -438,6 +438,8 @@ class BackfillEngine:
             try:
                 if crew.current and not any(w.is_alive() for w in crew.current):
                     return monitor  # all finished: the final tick has the last figures
+                if stop.is_set() and not any(w.is_alive() for w in crew.current):
+                    return monitor  # stopped before a worker started (e.g. during prepare)
                 row = store.load_state(monitor, self.name)
                 if row is None:
                     crew.error = "the backfill's state row was deleted"

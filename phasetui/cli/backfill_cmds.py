@@ -222,13 +222,13 @@ def execute(
 
     from phasetui.ops.backfill_run import window_notice
 
-    notice = window_notice(spec)
-    if notice:
-        if fmt == "json":
-            _emit({"event": "throttled", "reason": notice})
-        else:
-            click.echo(f"backfill {spec.default_name}: {notice}", err=True)
     with stop_on_signals(threading.Event(), interrupted) as stop:
+        notice = window_notice(spec)
+        if notice:
+            if fmt == "json":
+                _emit({"event": "throttled", "reason": notice})
+            else:
+                click.echo(f"backfill {spec.default_name}: {notice}", err=True)
         if spec.command:
             return _run_external(target, spec, stop, fmt, interval, kill_on_stall)
         if fmt == "json":
