@@ -141,7 +141,7 @@ def test_run_window_wraps_midnight():
 
 def test_window_throttle_needs_no_database():
     t = Throttles(window=RunWindow.parse("22:00-06:00"), clock=lambda: datetime(2026, 1, 1, 12))
-    assert t.reason(None) == "outside the run window 22:00-06:00"  # type: ignore[arg-type]
+    assert t.reason(None) == "outside the run window 22:00-06:00 (until 22:00)"  # type: ignore[arg-type]
     night = Throttles(window=RunWindow.parse("22:00-06:00"), clock=lambda: datetime(2026, 1, 1, 23))
     assert night.reason(None) is None  # type: ignore[arg-type]
 
@@ -158,7 +158,7 @@ def test_window_in_a_named_zone_follows_that_zone_and_its_dst():
     summer = Throttles(window=w, clock=lambda: datetime(2026, 7, 15, 20, 30, tzinfo=UTC))
     assert summer.reason(None) is None  # type: ignore[arg-type]  # 22:30 CEST
     noon = Throttles(window=w, clock=lambda: datetime(2026, 7, 15, 10, 0, tzinfo=UTC))
-    assert noon.reason(None) == "outside the run window 22:00-06:00 Europe/Berlin"  # type: ignore[arg-type]
+    assert noon.reason(None) == "outside the run window 22:00-06:00 Europe/Berlin (until 22:00)"  # type: ignore[arg-type]
     assert RunWindow.parse("01:00-02:00 UTC").local_time(
         datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
     ) == time(1, 30)

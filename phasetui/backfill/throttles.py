@@ -59,7 +59,7 @@ class Throttles:
 
     def _evaluate(self, conn: psycopg.Connection) -> str | None:
         if self.window and not self.window.contains(self.window.local_time(self.clock())):
-            return f"outside the run window {self.window}"
+            return f"outside the run window {self.window} (until {self.window.start:%H:%M})"
         if self.max_replica_lag_seconds is not None:
             lag = conn.execute(REPLICA_LAG_SQL).fetchone()[0] or 0.0
             if lag > self.max_replica_lag_seconds:

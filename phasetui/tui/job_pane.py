@@ -104,11 +104,15 @@ class JobPane(Vertical, can_focus=True):
                         f"ETA {_eta(p.eta_seconds)}\n")  # fmt: skip
             text.append(f"batch {p.batch_size:,}  workers {p.live_workers}/{p.workers_setting}  "
                         f"retries {p.retries}  throttled {p.throttled_seconds:.0f}s")  # fmt: skip
-            wal = p.detail.get("wal_bytes_per_second") if isinstance(p.detail, dict) else None
-            if wal:
-                from phasetui.units import human_bytes
+            detail = p.detail if isinstance(p.detail, dict) else {}
+            from phasetui.units import human_bytes
 
+            wal = detail.get("wal_bytes_per_second")
+            if wal:
                 text.append(f"  WAL {human_bytes(wal)}/s")
+            before, now = detail.get("table_bytes_before"), detail.get("table_bytes")
+            if before and now:
+                text.append(f"\ntable {human_bytes(before)} → {human_bytes(now)}")
             if p.last_error:
                 text.append(f"\nlast error: {p.last_error}", style="red")
         for s in view.sessions:
