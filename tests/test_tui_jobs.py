@@ -132,3 +132,67 @@ async def test_a_new_app_reattaches_to_a_running_job(job_setup, db_dsn):
         await _until(pilot, lambda: pane.view.status.state == "done", seconds=90, what="done")
     await asyncio.sleep(0)
     assert counters(db_dsn) == {1: 30_000}
+
+
+async def test_started_from_the_app_it_outlives_the_app_and_a_new_one_reattaches(job_setup, db_dsn):
+    rb, repo, run_id, runner, started = job_setup
+    first = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tree = first.query_one("#phases")
+        node = next(n for n in _all(tree.root) if getattr(n.data, "id", None) == "fill-n")
+        tree.focus()
+        tree.move_cursor(node)
+        await pilot.pause()
+        await pilot.press("enter")  # a backfill starts as a job, then the jobs screen opens
+        screen = await _until(pilot, lambda: isinstance(first.screen, JobsScreen) and first.screen)
+        pane = await _until(pilot, lambda: next(iter(screen.panes.values()), None))
+        started.append(pane.view.status.job.pid)
+        await _until(pilot, lambda: pane.view.progress is not None and pane.view.progress.rows_done,
+                     what="rows")  # fmt: skip
+    # the app is gone; its worker is not
+    (status,) = list_jobs(repo, run_id)
+    assert status.state == "running" and status.alive, status
+    assert counters(db_dsn).get(0, 0) > 0  # rows still to do: it is mid-run
+    second = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    second.open_jobs_on_start = True  # what `phasetui attach RUN` does
+    async with second.run_test(size=(160, 50)) as pilot:
+        screen = await _until(
+            pilot, lambda: isinstance(second.screen, JobsScreen) and second.screen
+        )
+        pane = await _until(pilot, lambda: next(iter(screen.panes.values()), None))
+        assert pane.view.job_id == status.job.id
+        await _until(pilot, lambda: pane.view.status.state == "running", what="running")
+        await _until(pilot, lambda: pane.view.status.state == "done", seconds=90, what="done")
+    assert counters(db_dsn) == {1: 30_000}
+
+
+async def test_a_dead_worker_shows_lost_and_r_resumes_it(job_setup, db_dsn):
+    rb, repo, run_id, runner, started = job_setup
+    job = start_step_job(runner, "fill-n", Answers())
+    started.append(job.pid)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(JobsScreen(Runner(rb, repo, run_id, ALICE)))
+        screen = await _until(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen)
+        pane = await _until(pilot, lambda: screen.panes.get(job.id))
+        await _until(pilot, lambda: pane.view.progress is not None and pane.view.progress.rows_done,
+                     what="rows")  # fmt: skip
+        os.kill(job.pid, signal.SIGKILL)  # the worker this test started
+        await _until(pilot, lambda: pane.view.status.lost, what="lost")
+        assert "worker lost" in str(pane.query_one("#job-log").render())
+        pane.focus()
+        await pilot.press("R")
+        resumed = await _until(
+            pilot, lambda: next((p for k, p in screen.panes.items() if k != job.id), None),
+            what="the resumed job",
+        )  # fmt: skip
+        started.append(resumed.view.status.job.pid)
+        await _until(pilot, lambda: resumed.view.status.state == "done", seconds=90, what="done")
+    assert counters(db_dsn) == {1: 30_000}  # every row exactly once across the two workers
+
+
+def _all(node):
+    for child in node.children:
+        yield child
+        yield from _all(child)
