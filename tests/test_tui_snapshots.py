@@ -149,3 +149,74 @@ def test_schema_diff_help(snap_compare, size):
         await pilot.pause(0.1)
 
     assert snap_compare(ViewerApp(make_diff()), terminal_size=size, run_before=run_before)
+
+
+def _jobs_on_disk(repo, run_id: str) -> None:  # noqa: ANN001 - an AuditRepo
+    """Two jobs of another host, as their files say (fixed times and figures): one that
+    ended, one still running there (its pid cannot be checked from here)."""
+    import json
+
+    from phasetui.jobs.model import Job, job_dir, write_json
+
+    for n, (step, state, line) in enumerate(
+        (
+            ("backup-prod", "done", "pre_users_preferences.dump 2.1 MB, 1 table"),
+            ("fill-preferences", "running", "backfill: running, 52,000 rows of ~200,000"),
+        )
+    ):
+        job_id = f"{step}-20260101-02{n}000-abcd"
+        folder = job_dir(repo.git_dir, run_id, job_id)
+        folder.mkdir(parents=True)
+        job = Job(
+            id=job_id, run_id=run_id, step=step, kind=step.split("-")[0] if n == 0 else "backfill",
+            runbook="/srv/runbooks/users_preferences.toml", audit_repo=str(repo.path),
+            who="Alice DBA <alice@example.org>", host="jump1", user="alice",
+            started=f"2026-01-01T02:{n}0:00+00:00", dir=str(folder), pid=4242 + n,
+        )  # fmt: skip
+        job.save()
+        write_json(job.state_path, {"state": state, "line": line, "host": "jump1",
+                                    "updated": "2026-01-01T02:21:00+00:00"})  # fmt: skip
+        (folder / "log").write_text(f"job {job_id}\n{line}\n")
+        samples = [{"t": f"2026-01-01T02:2{i}:00+00:00", "rate": 1000.0 * (i + 1)}
+                   for i in range(5)]  # fmt: skip
+        (folder / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_jobs_screen(snap_compare, tmp_path, size, monkeypatch):
+    from phasetui.ops.runner import Runner
+    from phasetui.tui.jobs_screen import JobsScreen
+
+    for name in ("PHASETUI_PRODUCTION_DSN", "PHASETUI_CONFIG"):  # the same frame everywhere
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    rb, repo, run_id = fixed_run(tmp_path)
+    _jobs_on_disk(repo, run_id)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+
+    async def open_jobs(pilot) -> None:
+        await _loaded(pilot)
+        app.push_screen(JobsScreen(Runner(rb, repo, run_id, ALICE)))
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if len(getattr(app.screen, "panes", {})) == 2:
+                break
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_jobs)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_jobs_screen_empty(snap_compare, tmp_path, size):
+    from phasetui.ops.runner import Runner
+    from phasetui.tui.jobs_screen import JobsScreen
+
+    rb, repo, run_id = fixed_run(tmp_path)
+    app = PhaseApp(rb, repo, run_id, ALICE, poll=False)
+
+    async def open_jobs(pilot) -> None:
+        await _loaded(pilot)
+        app.push_screen(JobsScreen(Runner(rb, repo, run_id, ALICE)))
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_jobs)

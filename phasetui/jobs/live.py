@@ -100,7 +100,7 @@ def _view(runner: Any, status: JobStatus) -> JobView:
     if env is None:
         return view
     view.env = env.name
-    if not view.running and status.state != "lost":
+    if not view.running and status.state not in ("lost", "running elsewhere"):
         return view
     from phasetui.db.environments import resolve_dsn
 

@@ -181,6 +181,7 @@ JOBS = KeySet(
             "resume_lost",
             "Resume lost",
             "Start a new worker for a lost job, from its checkpoint",
+            show=False,
         ),
         Action(
             "job_cancel_blocker",
@@ -188,6 +189,7 @@ JOBS = KeySet(
             "blocker(False)",
             "Cancel blocker",
             "Cancel the first blocking session's statement (asked, journaled)",
+            show=False,
         ),
         Action(
             "job_kill_blocker",
@@ -254,6 +256,9 @@ KEYSETS: dict[str, KeySet] = {
 }
 
 _NAMES = {
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
     "question_mark": "?",
     "slash": "/",
     "ctrl+q": "^q",
