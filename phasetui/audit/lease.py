@@ -127,8 +127,9 @@ def acquire(
         new = Lease(str(who), socket.gethostname(), os.getpid(), now, now + LEASE_SECONDS, token)
         _write(repo, run_id, new)
     how = f"took the expired lease of {taken_from}" if taken_from else "took the free lease"
-    repo.record(run_id, LEASE_EVENT, {"action": "take", "from": taken_from, "host": new.host},
-                who, summary=f"{who.name} drives: {how}")  # fmt: skip
+    said = f"{who.name} drives: {how}"
+    repo.record(run_id, LEASE_EVENT, {"action": "take", "from": taken_from, "host": new.host,
+                                      "summary": said}, who, summary=said)  # fmt: skip
     return new
 
 
@@ -158,5 +159,6 @@ def release(repo: AuditRepo, run_id: str, lease: Lease) -> None:
 def hand_over(repo: AuditRepo, run_id: str, lease: Lease, who: Person, to: str = "") -> None:
     """The driver lets go so an observer may take the wheel; journaled."""
     release(repo, run_id, lease)
-    repo.record(run_id, LEASE_EVENT, {"action": "hand-over", "to": to or None},
-                who, summary=f"{who.name} hands over the lease")  # fmt: skip
+    said = f"{who.name} hands over the lease" + (f" to {to}" if to else "")
+    repo.record(run_id, LEASE_EVENT, {"action": "hand-over", "to": to or None, "summary": said},
+                who, summary=said)  # fmt: skip

@@ -161,7 +161,7 @@ class JobsScreen(Screen[None]):
                                 "(stop) applies to it")  # fmt: skip
             self.runner.repo.record(
                 self.runner.run_id, "job-control",
-                {"job": view.job_id, "step": view.step_id, "action": action, "said": said},
+                {"job": view.job_id, "step": view.step_id, "action": action, "summary": said},
                 self.runner.who, summary=said[:120],
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - shown
@@ -234,7 +234,8 @@ class JobsScreen(Screen[None]):
             self.runner.repo.record(
                 self.runner.run_id, "blocker",
                 {"job": pane.view.job_id, "step": pane.view.step_id, "pid": blocker.pid,
-                 "terminate": terminate, "sent": sent, "blocker": blocker.to_dict()},
+                 "terminate": terminate, "sent": sent, "blocker": blocker.to_dict(),
+                 "summary": said},
                 self.runner.who, summary=said[:120],
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - shown
