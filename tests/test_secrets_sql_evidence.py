@@ -119,7 +119,7 @@ def test_step_evidence_journal_and_git_history_are_masked(tmp_path, db_dsn, name
     outputs = []
     for verb in ("lint", "rehearse", "apply"):
         for step in ("roles", "bad"):
-            outputs.append(cli("step", verb, str(rb), step, "--audit-repo", str(audit)))
+            outputs.append(cli("step", verb, str(rb), step, "--audit-repo", str(audit), "--init"))
     for out in outputs:
         assert_clean(out)
     repo = AuditRepo.open(audit)
