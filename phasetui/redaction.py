@@ -29,6 +29,21 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
+
+class _Lazy:
+    """A pattern compiled on first use: these (case-folded, Unicode) patterns cost ~15 ms to
+    compile, which every command — and the TUI's first frame — would otherwise pay up front."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 MASK = "***"
 _MIN_SECRET = 4  # shorter known values are not hunted for in free text (too many false hits)
 
@@ -41,27 +56,27 @@ _known_sorted: tuple[str, ...] = ()
 _PW_WORD = r"\w*(?:password|passwd)\w*"
 # scheme://user:PASSWORD@ — the password runs to the last '@' on the line (a raw '@' or
 # '/' in it is a user's mistake that must not show the part after it).
-_URI = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*):(?P<pw>[^\n'\"]*)@")
+_URI = _Lazy(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*):(?P<pw>[^\n'\"]*)@")
 _QUOTED_VALUE = r"'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"\\]|\\.)*\"?"
 # password=…, PGPASSWORD=…, ?sslpassword=…, "password": …
-_KV = re.compile(
+_KV = _Lazy(
     rf"(?P<head>\b{_PW_WORD}(?:[\"']?\s*=|[\"']?:(?!:))\s*)"
     rf"(?P<pw>{_QUOTED_VALUE}|(?:\\.|[^ \t\n\r\f\v\\])+)",  # libpq: ASCII space ends it
     re.I,
 )
 _GAP = r"(?:\s|/\*.*?\*/|--[^\n]*(?:\n|$))*"
 # SQL in free text: PASSWORD 'x', ENCRYPTED PASSWORD E'x', OPTIONS (password $$x$$)
-_SQL_LITERAL = re.compile(
+_SQL_LITERAL = _Lazy(
     rf"(?P<head>\b{_PW_WORD}\"?{_GAP}(?:=\s*)?)"
     r"(?P<pw>(?:[EeUuNnBbXx]&?)?'(?:''|\\.|[^'\\])*'?"
     r"|\$\$.*?(?:\$\$|\Z)"
     r"|\$(?P<tag>[A-Za-z_]\w*)\$.*?(?:\$(?P=tag)\$|\Z))",
     re.I | re.S,
 )
-_PREFILTER = re.compile(r"pass|://", re.I)
+_PREFILTER = _Lazy(r"pass|://", re.I)
 _MASKED = {MASK, "'***'", '"***"', "$$***$$"}
 # Not a password but where one goes: a variable, a placeholder.
-_PLACEHOLDER = re.compile(r"^(?:\$\{?\w+\}?|:'?\w+'?|<[^<>]*>|\.\.\.|…|\*+|x{3,}|X{3,})$")
+_PLACEHOLDER = _Lazy(r"^(?:\$\{?\w+\}?|:'?\w+'?|<[^<>]*>|\.\.\.|…|\*+|x{3,}|X{3,})$")
 
 Found = list[tuple[str, str]]  # (kind, value) of each password masked
 
@@ -216,8 +231,8 @@ def remember_dsn(dsn: str) -> None:
 
 # -- SQL ------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*")
-_DOLLAR = re.compile(r"\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
+_WORD = _Lazy(r"[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*")
+_DOLLAR = _Lazy(r"\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$")
 _ROLE_STATEMENTS = {
     (verb, what) for verb in ("create", "alter") for what in ("role", "user", "group")
 }

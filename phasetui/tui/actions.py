@@ -61,7 +61,14 @@ MAIN = KeySet(
             "Command",
             "Show the command line of the highlighted step (to run it from another shell)",
         ),
-        Action("reload", "r", "reload", "Reload", "Re-read the run from the audit repo"),
+        Action(
+            "reload",
+            "r",
+            "reload",
+            "Reload",
+            "Re-read the run from the audit repo (it is re-read on its own when it changes)",
+            show=False,
+        ),
         Action("jobs", "j", "jobs", "Jobs", "Show the run's jobs: live panes of long steps"),
         Action(
             "drive",

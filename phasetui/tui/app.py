@@ -116,8 +116,8 @@ class PhaseApp(App[None]):
         await self.action_quit()
 
     def on_mount(self) -> None:
-        if self.use_lease:
-            self.take_lease(quiet=True)
+        if self.use_lease:  # after the first frame: taking it is a commit
+            self.call_after_refresh(self.take_lease, True)
             self.set_interval(LEASE_RENEW_SECONDS, self.renew_lease)
         elif self.read_only:
             self._show_driver("read-only")
