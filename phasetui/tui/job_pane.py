@@ -6,12 +6,13 @@ what it shows changed, so four busy panes cost an SSH link little.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import ProgressBar, Sparkline, Static
+from textual.widgets import Static
 
 STATE_STYLE = {
     "running": "bold green",
@@ -34,6 +35,18 @@ def _eta(seconds: float | None) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
+BLOCKS = "▁▂▃▄▅▆▇█"
+FIGURES_SECONDS = 1.0
+
+
+def sparkline(values: list[float]) -> str:
+    """``▁▃▅█``: each value's height against the largest of them."""
+    top = max(values) if values else 0
+    if top <= 0:
+        return BLOCKS[0] * len(values)
+    return "".join(BLOCKS[min(7, int(v / top * 7.999))] if v > 0 else " " for v in values)
+
+
 class JobPane(Vertical, can_focus=True):
     """Focusable: the screen's keys act on the focused pane."""
 
@@ -41,11 +54,13 @@ class JobPane(Vertical, can_focus=True):
         super().__init__(**kwargs)
         self.view = view
         self._key: tuple | None = None
+        self._shown: dict[str, tuple] = {}
+        self._ticked = 0.0
+        self._catching_up = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="job-head", classes="job-head")
-        yield ProgressBar(total=100, show_eta=False, id="job-bar")
-        yield Sparkline([], id="job-rate")
+        yield Static(id="job-meter", classes="job-meter")
         yield Static(id="job-figures", classes="job-figures")
         yield Static(id="job-blockers", classes="job-blockers")
         yield Static(id="job-log", classes="job-log")
@@ -74,25 +89,59 @@ class JobPane(Vertical, can_focus=True):
             (state, STATE_STYLE.get(status.state, "bold")),
         )
         head.append(f"\njob {status.job.id} · pid {status.job.pid} · {status.job.host}", "dim")
-        self.query_one("#job-head", Static).update(head)
-        bar = self.query_one("#job-bar", ProgressBar)
-        spark = self.query_one("#job-rate", Sparkline)
-        if p is not None:
-            bar.display = True
-            bar.update(total=100, progress=round(p.fraction * 100, 1))
+        self._put("#job-head", head)
+        # Figures that tick with every read (rows, rate, ETA) redraw at most once a second;
+        # anything else (state, blockers, the log) at once.
+        now = time.monotonic()
+        ticking = now - self._ticked >= FIGURES_SECONDS or not view.running
+        if ticking:
+            self._tick_figures()
+        elif not self._catching_up:  # what it skipped now is drawn within the second
+            self._catching_up = True
+            self.set_timer(FIGURES_SECONDS - (now - self._ticked), self._tick_figures)
+        self._put("#job-blockers", self._blockers(view))
+        if status.log_tail:
+            tail = status.log_tail[-3:]
+        elif p is not None and view.running:
+            tail = []  # a running backfill's line repeats its figures above
         else:
-            bar.display = False
-        spark.display = bool(view.rates)
-        if view.rates:
-            spark.data = view.rates[-60:]
-        self.query_one("#job-figures", Static).update(self._figures(view))
-        self.query_one("#job-blockers", Static).update(self._blockers(view))
-        tail = status.log_tail[-3:] if status.log_tail else ([status.line] if status.line else [])
+            tail = [status.line] if status.line else []
         log = Text("\n".join(tail), style="dim")
         if status.lost:
             log = Text.assemble(("worker lost — ", "bold red"), ("R resumes from its checkpoint\n",
                                 "bold"), log)  # fmt: skip
-        self.query_one("#job-log", Static).update(log)
+        self._put("#job-log", log)
+
+    def _tick_figures(self) -> None:
+        self._catching_up = False
+        self._ticked = time.monotonic()
+        self._put("#job-meter", self._meter(self.view))
+        self._put("#job-figures", self._figures(self.view))
+
+    def _put(self, selector: str, text: Text) -> None:
+        """Updates a part only when what it shows changed: an SSH link pays for each redraw."""
+        shown = (text.plain, tuple((s.start, s.end, str(s.style)) for s in text.spans))
+        if self._shown.get(selector) != shown:
+            self._shown[selector] = shown
+            self.query_one(selector, Static).update(text)
+
+    def _meter(self, view: Any) -> Text:
+        """The progress bar and the rate's sparkline as two plain lines of one style each:
+        a cell-by-cell gradient costs an SSH link several KB/s per pane."""
+        width = max(10, (self.size.width or 80) - 12)
+        text = Text()
+        p = view.progress
+        if p is not None:
+            done = int(round(p.fraction * width))
+            text.append("━" * done, "green")
+            text.append("━" * (width - done), "grey37")
+            text.append(f" {p.fraction:4.0%}")
+        if view.rates:
+            if text:
+                text.append("\n")
+            text.append(sparkline(view.rates[-width:]), "cyan")
+            text.append(" rate", "dim")
+        return text
 
     def _figures(self, view: Any) -> Text:
         p = view.progress
