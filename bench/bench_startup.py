@@ -9,6 +9,7 @@ Target: first frame ≤ 1.5× the hello-world's.   Usage: python bench/bench_sta
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -72,7 +73,13 @@ def main() -> None:
     subprocess.run(
         [sys.executable, "-m", "phasetui", "tick", "--help"], check=True, capture_output=True
     )
-    run_tui = f"{sys.executable} -m phasetui run {runbook} --audit-repo {audit}"
+    # As on a user's machine after the first start: Python caches each module's bytecode.
+    # (This machine sets PYTHONDONTWRITEBYTECODE, which would make phasetui — installed in
+    # editable mode, so not byte-compiled by pip like Textual — compile ~60 modules from
+    # source at every start, while the hello-world imports only pre-compiled ones.)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    python = f"env -u PYTHONDONTWRITEBYTECODE {sys.executable}"
+    run_tui = f"{python} -m phasetui run {runbook} --audit-repo {audit}"
     # A session kept for the whole measurement: killing the last session stops the tmux
     # server, and the next new-session then races its exit ("server exited unexpectedly").
     keeper = "benchkeep" + uuid.uuid4().hex[:8]
@@ -87,7 +94,8 @@ def _measure(args: argparse.Namespace, hello: Path, runbook: Path, run_tui: str)
     first_frame(run_tui, "q Quit")
 
     rows = []
-    base = [first_frame(f"{sys.executable} {hello}", "Quit") for _ in range(args.runs)]
+    base = [first_frame(f"env -u PYTHONDONTWRITEBYTECODE {sys.executable} {hello}", "Quit")
+            for _ in range(args.runs)]  # fmt: skip
     tui = [first_frame(run_tui, "q Quit") for _ in range(args.runs)]
     rows.append(
         ("first frame: phasetui run (80x24)", median(tui), "textual hello-world", median(base))
@@ -105,6 +113,7 @@ def _measure(args: argparse.Namespace, hello: Path, runbook: Path, run_tui: str)
         print(
             f"{label:38} {value:9.3f}   {base_label:22} {base_value:9.3f} {value / base_value:6.2f}"
         )
+    print("(bytecode cached for both, as after a first start; PYTHONDONTWRITEBYTECODE unset)")
     ratio = median(tui) / median(base)
     verdict = "meets" if ratio <= 1.5 else "MISSES"
     print(
