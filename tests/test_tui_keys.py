@@ -115,3 +115,15 @@ async def test_q_in_a_dialog_types_instead_of_quitting(tmp_path):
         assert app.is_running and isinstance(app.screen, TextDialog)
         assert app.screen.query_one("#dialog-input").value == "q?"
         assert "escape: cancel" in screen_text(app)  # the hint, from the registry
+
+
+def test_the_run_screens_key_bar_comes_from_the_registry():
+    from phasetui.tui.actions import MAIN
+    from phasetui.tui.key_bar import KeyBar
+
+    line = KeyBar.line("main").plain
+    for action in MAIN.actions:
+        shown = f"{action.key.split(',')[0]} {action.label}"
+        assert (shown in line) == action.show, (shown, line)
+    assert line.endswith("? Help  q Quit")
+    assert len(line) <= 78  # fits 80 columns with its padding

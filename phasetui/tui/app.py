@@ -17,7 +17,7 @@ from typing import Any
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Tree
+from textual.widgets import Tree
 
 from phasetui.audit.events import scrub
 from phasetui.audit.identity import Person
@@ -28,6 +28,7 @@ from phasetui.runbook.model import Runbook, Step
 from phasetui.tui.actions import KEYSETS, action_names, bindings
 from phasetui.tui.audit_alert import AuditAlert
 from phasetui.tui.checklist_pane import ChecklistPane, short_time
+from phasetui.tui.key_bar import KeyBar
 from phasetui.tui.messages import RunReadFailed, RunStateChanged, TickRequested
 from phasetui.tui.notes_pane import NotesPane
 from phasetui.tui.phase_tree import PhaseTree
@@ -96,7 +97,7 @@ class PhaseApp(App[None]):
                 notes = NotesPane(id="notes")
                 notes.border_title = "Notes"
                 yield notes
-        yield Footer()
+        yield KeyBar(self.KEYS, id="key-bar")
 
     MAIN_SCREEN_ACTIONS = action_names("main")
 
