@@ -214,6 +214,8 @@ def test_run_headless_until_and_stop_at_a_gate(setup):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line[:1] in "✓·✗‖!"]
     assert [line.split()[1] for line in lines] == ["add-column", "fill-note"]
+    assert "stopped after fill-note, as asked (--until)" in result.stdout
+    assert "all steps done" not in result.stdout
     result = invoke("run", rb, "--headless", "--env", "staging", "--until", "nope",
                     "--audit-repo", audit)  # fmt: skip
     assert result.exit_code == 2 and "--until 'nope': no such step" in result.stderr

@@ -158,10 +158,17 @@ def run_headless(runner, until: str | None) -> None:  # noqa: ANN001
         sys.exit(EXIT.get(last.status, 1))
     state = runner.state()
     done = sum(1 for e in state.checklist if state.evidence(e.id) and state.evidence(e.id).ok)
+    evidence = f"{done} of {len(state.checklist)} checklist items have evidence"
+    steps = runner.runbook.steps()
+    if until is not None and steps and until != steps[-1].id:
+        click.echo(
+            f"stopped after {until}, as asked (--until), in run {runner.run_id}; {evidence}; "
+            f"go on with: phasetui run {runner.runbook.path} --run {runner.run_id} --headless"
+        )
+        return
     click.echo(
-        f"all steps done in run {runner.run_id}; {done} of {len(state.checklist)} checklist "
-        f"items have evidence; close it with: phasetui close --run {runner.run_id} "
-        "--outcome done"
+        f"all steps done in run {runner.run_id}; {evidence}; close it with: "
+        f"phasetui close --run {runner.run_id} --outcome done"
     )
 
 
