@@ -12,7 +12,6 @@ Each part is its own event, so a rollback stopped half-way shows exactly how far
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,19 +41,15 @@ class RollbackReport:
 
 def recorded_backup(runner: Runner) -> dict[str, Any] | None:
     """The figures of the backup the rollback relies on: the ``[rollback] backup`` step's
-    latest good one, else the latest good backup of the run."""
-    state = runner.state()
+    latest good one, else the latest good backup of the run (a rollback snapshot too)."""
+    good = [
+        dict(ev.payload)
+        for ev in runner.state().events
+        if ev.kind == "backup" and ev.payload.get("ok") is True
+    ]
     wanted = runner.runbook.rollback.backup
-    found: dict[str, Any] | None = None
-    for ev in state.events:
-        p = ev.payload
-        if ev.kind != "backup" or p.get("ok") is not True:
-            continue
-        if wanted and p.get("step") != wanted and found is not None:
-            continue
-        if not wanted or p.get("step") == wanted or found is None:
-            found = dict(p)
-    return found
+    own = [p for p in good if p.get("step") == wanted] if wanted else []
+    return (own or good or [None])[-1]
 
 
 def rollback_sql(runner: Runner) -> str:
@@ -317,4 +312,4 @@ def _write_notes(
     return StepRun("rollback-notes", ROLLBACK, DONE, summary, env.name)
 
 
-__all__ = ["RollbackReport", "dataclasses", "recorded_backup", "rollback_sql", "run_rollback"]
+__all__ = ["RollbackReport", "recorded_backup", "rollback_sql", "run_rollback"]
