@@ -79,7 +79,7 @@ def main() -> None:
     # source at every start, while the hello-world imports only pre-compiled ones.)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     python = f"env -u PYTHONDONTWRITEBYTECODE {sys.executable}"
-    run_tui = f"{python} -m phasetui run {runbook} --audit-repo {audit}"
+    run_tui = f"{python} -m phasetui run {runbook} --env staging --audit-repo {audit}"
     # A session kept for the whole measurement: killing the last session stops the tmux
     # server, and the next new-session then races its exit ("server exited unexpectedly").
     keeper = "benchkeep" + uuid.uuid4().hex[:8]

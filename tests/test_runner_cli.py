@@ -289,3 +289,14 @@ def test_no_password_in_any_output_or_file(setup, monkeypatch):
         if path.is_file() and ".git" not in path.relative_to(repo.path).parts:
             assert SECRET.encode() not in path.read_bytes(), path
     assert SECRET not in git(repo.path, "log", "-p", "--all")
+
+
+def test_a_new_run_without_env_is_refused_before_anything_is_created(setup):
+    rb, audit, staging, production = setup
+    result = invoke("run", rb, "--headless", "--yes", "--audit-repo", audit)
+    assert result.exit_code == 2, result.output
+    assert "needs its target" in result.stderr and "--env NAME" in result.stderr
+    from pathlib import Path
+
+    runs = Path(audit) / "runs"
+    assert not runs.exists() or not any(runs.iterdir())

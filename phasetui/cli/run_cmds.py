@@ -109,6 +109,9 @@ def run(
     except UserError as exc:
         click.echo(f"phasetui: warning: {exc.message}", err=True)
     who = resolve_person(as_name)
+    from phasetui.cli.step_run_cmd import check_target_given
+
+    check_target_given(rb, repo, env, run_id, new)
     handle = open_run(repo, rb, run_id=run_id, who=who, new=new, env=env)
     from phasetui.tui.launch import launch
 

@@ -58,6 +58,22 @@ def check_env_name(rb, env: str | None) -> None:  # noqa: ANN001 - a Runbook
         )
 
 
+def check_target_given(rb, repo, env: str | None, run_id: str | None, new: bool) -> None:  # noqa: ANN001
+    """A new run of a runbook whose steps name no environment needs --env (its target):
+    refused before the run is created, not found out step by step."""
+    if env is not None or run_id is not None or (not new and repo.open_run_for(rb.id)):
+        return
+    from phasetui.errors import BadInput
+    from phasetui.runbook.kinds import KINDS
+
+    if any(KINDS[s.kind].needs_env and not s.env for s in rb.steps() if s.kind in KINDS):
+        names = ", ".join(rb.environments) or "see phasetui.toml"
+        raise BadInput(
+            f"a new run of {rb.id} needs its target: its steps name no environment",
+            f"add --env NAME ({names}): staging first, then production",
+        )
+
+
 def make_runner(
     runbook: str,
     *,
@@ -100,6 +116,7 @@ def make_runner(
         )
     repo = AuditRepo.open(path, create=init)
     who = resolve_person(as_name)
+    check_target_given(rb, repo, env, run_id, new)
     handle = open_run(repo, rb, run_id=run_id, who=who, new=new, env=env)
     if handle.created:
         click.echo(f"phasetui: started run {handle.run_id}", err=True)
