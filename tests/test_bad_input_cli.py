@@ -85,3 +85,26 @@ def test_lint_stdin_refuses_each_nasty_input_with_one_message(data, message):
     lines = stderr.splitlines()
     assert lines[0].startswith(f"phasetui: {message}"), stderr
     assert len(lines) == 2 and lines[1].startswith("  fix: "), stderr
+
+
+def test_a_reader_that_closes_early_gets_no_traceback(tmp_path):
+    """`phasetui runs | head -1`: the pipe closes after one line; no traceback on stderr."""
+    import subprocess
+    import sys
+
+    from phasetui.audit.identity import Person
+    from phasetui.audit.repo import AuditRepo
+
+    repo = AuditRepo.open(tmp_path / "audit")
+    for n in range(300):
+        repo.start_run(runbook_id="r", title="t" * 60, runbook_text="", runbook_name="rb.toml",
+                       checklist=[], who=Person("A", "a@x.org"), run_id=f"run-{n:03d}")  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phasetui", "runs", "--audit-repo", str(repo.path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

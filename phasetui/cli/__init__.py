@@ -68,6 +68,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except UserError as exc:
             _fail(exc.message, exc.hint, exc.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`phasetui jobs | head`): nothing is lost, nothing to say.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)  # 128 + SIGPIPE, as the shell reports a reader that closed early
         except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: its traceback, but password-free
