@@ -230,11 +230,12 @@ def _verify_gate(rb, st, repo, run, who, target, override: str) -> None:  # noqa
     before it in its phase held on this environment in this run, or with a written reason."""
     from phasetui.errors import UserError
     from phasetui.ops.runner import Runner
-    from phasetui.ops.sql_step import SqlStep, acceptable_reason, override_reason
+    from phasetui.ops.sql_step import SqlStep, acceptable_reason
 
     if SqlStep(rb, st, target).phase != "contract":
         return
-    unmet = Runner(rb, repo, run, who).unmet_verifies(st, target)
+    runner = Runner(rb, repo, run, who)
+    unmet = runner.unmet_verifies(st, target)
     if not unmet:
         return
     why = "; ".join(unmet)
@@ -243,9 +244,7 @@ def _verify_gate(rb, st, repo, run, who, target, override: str) -> None:  # noqa
             f"verify first: {why}; nothing was applied",
             f"phasetui step run {rb.path} <verify step> --run {run}, or --override 'why'",
         )
-    reason = override_reason(override)
-    repo.record(run, "verify-override", {"step": st.id, "unmet": unmet, "reason": reason}, who,
-                summary=f"verify gate of {st.id} overridden: {reason}"[:120])  # fmt: skip
+    runner.record_verify_override(st, unmet, override)
 
 
 @step.command("backfill")

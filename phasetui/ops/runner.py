@@ -431,13 +431,7 @@ class Runner:
                         f"verify first: {why} (or override with a written reason)",
                         env.name,
                     )
-                self.repo.record(
-                    self.run_id,
-                    "verify-override",
-                    {"step": step.id, "unmet": unmet, "reason": reason},
-                    self.who,
-                    summary=f"verify gate of {step.id} overridden: {reason}"[:120],
-                )
+                self.record_verify_override(step, unmet, reason or "")
         report = sql_step.lint(connect=not self.options.offline)
         override = ""
         if report.errors:
@@ -482,6 +476,20 @@ class Runner:
         )
         status = DONE if result.ok else FAILED
         return StepRun(step.id, step.kind, status, str(event.payload.get("summary")), env.name)
+
+    def record_verify_override(self, step: Step, unmet: list[str], reason: str) -> None:
+        """The written reason a contract step went past its unmet verifies: one event, the
+        same from every face (runner, `step apply`, the SQL screen)."""
+        from phasetui.ops.sql_step import override_reason
+
+        reason = override_reason(reason)
+        self.repo.record(
+            self.run_id,
+            "verify-override",
+            {"step": step.id, "unmet": unmet, "reason": reason},
+            self.who,
+            summary=f"verify gate of {step.id} overridden: {reason}"[:120],
+        )
 
     def unmet_verifies(self, step: Step, env: Environment) -> list[str]:
         """The verify steps before ``step`` in its phase that do not hold on ``env`` in this
@@ -574,7 +582,9 @@ def _backfill_line(p: Any) -> str:
     if p.rate_rows_per_second:
         parts.append(f"{p.rate_rows_per_second:,.0f} rows/s")
     if p.eta_seconds:
-        parts.append(f"ETA {int(p.eta_seconds // 60)}m{int(p.eta_seconds % 60):02d}s")
+        from phasetui.units import human_duration
+
+        parts.append(f"ETA {human_duration(p.eta_seconds)}")
     parts.append(f"batch {p.batch_size:,}")
     if p.throttle_reason:
         parts.append(f"throttled: {p.throttle_reason}")

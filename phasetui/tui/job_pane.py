@@ -27,12 +27,9 @@ STATE_STYLE = {
 
 
 def _eta(seconds: float | None) -> str:
-    if not seconds:
-        return "-"
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+    from phasetui.units import human_duration
+
+    return human_duration(seconds) if seconds else "-"
 
 
 BLOCKS = "▁▂▃▄▅▆▇█"

@@ -235,13 +235,10 @@ class SqlStepScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group="step")
     def _record_verify_override(self, unmet: list[str], reason: str) -> None:
         try:
-            self.repo.record(
-                self.run_id,
-                "verify-override",
-                {"step": self.step.step.id, "unmet": unmet, "reason": reason},
-                self.who,
-                summary=f"verify gate of {self.step.step.id} overridden: {reason}"[:120],
-            )
+            from phasetui.ops.runner import Runner
+
+            runner = Runner(self.step.runbook, self.repo, self.run_id, self.who)
+            runner.record_verify_override(self.step.step, unmet, reason)
         except UserError as exc:
             self.app.call_from_thread(self._fail, exc)
 
